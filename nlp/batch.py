@@ -1,0 +1,147 @@
+"""Run a per-report function over many files: parallel, streaming, resumable, failure-tolerant.
+
+Used by ``nlp segment`` and ``nlp tag``. Reports are processed in worker
+processes (each initialised once, e.g. with a tokenizer or a model) with a
+bounded number in flight, so memory does not grow with the corpus; rows are
+written by the parent through a :class:`~nlp.records.RowSink`. A file that
+cannot be read goes to ``failed.jsonl`` with its reason and the run goes on.
+"""
+
+from __future__ import annotations
+
+import glob
+import json
+import os
+from collections import Counter
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable, Iterator
+
+from tqdm import tqdm
+
+from .reader import SUFFIXES, ReadError
+from .records import RowSink
+
+
+def expand_paths(inputs: Iterable[str | Path]) -> list[Path]:
+    """Files named directly, found under directories (recursively, known suffixes) or matched by globs."""
+    found: list[Path] = []
+    for item in inputs:
+        item = str(item)
+        path = Path(item)
+        if path.is_dir():
+            found.extend(sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES))
+        elif path.exists():
+            found.append(path)
+        else:
+            matches = sorted(Path(p) for p in glob.glob(item, recursive=True))
+            if not matches:
+                raise FileNotFoundError(f"{item}: no such file, directory or matching glob")
+            found.extend(p for p in matches if p.is_file())
+    seen: set[Path] = set()
+    return [p for p in found if not (p in seen or seen.add(p))]
+
+
+@dataclass
+class Result:
+    """What one worker returns for one report."""
+
+    key: str
+    rows: list[dict] = field(default_factory=list)
+    sections: list[str] = field(default_factory=list)
+    extra: dict = field(default_factory=dict)
+    error: str | None = None
+
+
+@dataclass
+class Summary:
+    read: int = 0
+    skipped: int = 0
+    failed: list[dict] = field(default_factory=list)
+    rows: int = 0
+    sections: Counter = field(default_factory=Counter)
+
+    def to_dict(self) -> dict:
+        return {"read": self.read, "skipped_already_done": self.skipped, "failed": len(self.failed),
+                "rows": self.rows, "sections_found": dict(self.sections), "failures": self.failed}
+
+
+_STATE: dict = {}
+
+
+def _init(setup: Callable[[], object] | None, work: Callable) -> None:
+    _STATE["context"] = setup() if setup else None
+    _STATE["work"] = work
+
+
+def _run_one(path: str) -> Result:
+    try:
+        return _STATE["work"](_STATE["context"], path)
+    except ReadError as err:
+        return Result(key=path, error=err.reason)
+    except Exception as err:  # a bug or an odd file must not stop a 10,000-file run
+        return Result(key=path, error=f"{type(err).__name__}: {err}")
+
+
+def _results(paths: list[str], setup, work, n_process: int) -> Iterator[Result]:
+    if n_process <= 1:
+        _init(setup, work)
+        for p in paths:
+            yield _run_one(p)
+        return
+    with ProcessPoolExecutor(max_workers=n_process, initializer=_init, initargs=(setup, work)) as pool:
+        pending = set()
+        it = iter(paths)
+        limit = n_process * 4
+        while True:
+            while len(pending) < limit:
+                nxt = next(it, None)
+                if nxt is None:
+                    break
+                pending.add(pool.submit(_run_one, nxt))
+            if not pending:
+                return
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for fut in done:
+                yield fut.result()
+
+
+def run(paths: list[Path], sink: RowSink, work: Callable, setup: Callable | None = None,
+        n_process: int = 1, failed_path: Path | None = None, desc: str = "reports",
+        on_result: Callable[[Result], None] | None = None, progress: bool = True) -> Summary:
+    """Apply ``work(context, path) -> Result`` to every path not already in ``sink.done``.
+
+    ``setup()`` runs once per worker and builds the context (a tokenizer, a model).
+    ``work`` and ``setup`` must be picklable module-level callables.
+    """
+    summary = Summary()
+    todo = [str(p) for p in paths if str(p) not in sink.done]
+    summary.skipped = len(paths) - len(todo)
+    failed_file = open(failed_path, "a", encoding="utf-8") if failed_path else None
+    bar = tqdm(total=len(todo), desc=desc, unit="doc", disable=not progress, dynamic_ncols=True)
+    try:
+        for result in _results(todo, setup, work, max(1, n_process)):
+            bar.update(1)
+            if result.error is not None:
+                entry = {"path": result.key, "reason": result.error}
+                summary.failed.append(entry)
+                if failed_file:
+                    failed_file.write(json.dumps(entry, ensure_ascii=False) + "\n")
+                    failed_file.flush()
+                continue
+            sink.write_document(result.key, result.rows)
+            summary.read += 1
+            summary.rows += len(result.rows)
+            summary.sections.update(result.sections)
+            if on_result:
+                on_result(result)
+    finally:
+        bar.close()
+        if failed_file:
+            failed_file.close()
+    return summary
+
+
+def default_workers() -> int:
+    return max(1, min(os.cpu_count() or 1, 8))

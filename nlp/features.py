@@ -1,0 +1,104 @@
+"""Segment features shared by the taggers: text views and boilerplate signals.
+
+Every tagger sees a segment as a plain record ``{"text", "section", "heading",
+"tokens"?, "doc_text"?}``; :func:`frame` turns records into a DataFrame whose
+columns the scikit-learn pipelines select by name, so the fitted pipelines hold
+only scikit-learn objects and persist with skops.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from .ngrams import NgramReference, char_ngrams, mask_numbers, word_ngrams
+from .segments import Segment, heading_level
+from .tokenizer import Tokenizer
+
+TEXT_COLUMNS = ("words", "chars", "context")
+_YEAR = re.compile(r"(19|20)\d\d\s*年度?")
+_DATE = re.compile(r"\d{1,2}\s*月\s*\d{1,2}\s*日|\d{4}\s*年\s*\d{1,2}\s*月|\d{4}[-/.]\d{1,2}[-/.]\d{1,2}")
+_TITLE = re.compile(r"《([^》]{2,60})》")
+_HIGHER = re.compile(r"条例|国务院|国办|中共中央|党中央|省人民政府|省政府|全国|国家")
+_DOC_NUMBER = re.compile(r"〔\d{4}〕|\[\d{4}\]|\d{4}〕")
+_UNIT = re.compile(r"(?<![我本各该])[\u4e00-\u9fff]{2,12}(局|镇|乡|街道|委员会|中心|办公室|办|厅|院|所|站|队|馆|公司)")
+_ENUM = re.compile(r"^[(（]?[一二三四五六七八九十\d]{1,3}[)）、.．是]")
+
+# Document-frequency cut-offs (number of *other* reference reports using an n-gram).
+DF_LEVELS = (1, 3, 10)
+NUMERIC_COLUMNS = tuple(
+    [f"{unit}_df{k}" for unit in ("w4", "c8") for k in DF_LEVELS]
+    + ["w4_logdf", "c8_logdf", "w4_none", "c8_none",
+       "has_number", "has_date", "n_titles", "has_own_title", "has_doc_number", "n_units",
+       "log_len", "is_heading", "enumerated"]
+)
+
+
+def records_from_segments(segments: Iterable[Segment], doc_text: str | None = None) -> list[dict]:
+    return [{"text": s.text, "section": s.section, "heading": s.heading, "tokens": s.tokens, "doc_text": doc_text}
+            for s in segments]
+
+
+def _ngram_stats(prefix: str, grams: list[str], reference: NgramReference | None, doc_text) -> dict:
+    out = {f"{prefix}_none": float(not grams)}
+    if not grams or reference is None:
+        out.update({f"{prefix}_df{k}": 0.0 for k in DF_LEVELS})
+        out[f"{prefix}_logdf"] = 0.0
+        return out
+    df = reference.lookup(grams, doc_text)
+    for k in DF_LEVELS:
+        out[f"{prefix}_df{k}"] = float(np.mean(df >= k))
+    out[f"{prefix}_logdf"] = float(np.mean(np.log1p(df)) / math.log1p(max(reference.n_docs, 1)))
+    return out
+
+
+def boilerplate_signals(text: str, tokens: Sequence[str], references: dict[str, NgramReference] | None,
+                        doc_text: str | None = None) -> dict:
+    """Signals of stock vs specific text for one segment."""
+    references = references or {}
+    no_year = _YEAR.sub("", text)
+    titles = _TITLE.findall(text)
+    signals = {
+        **_ngram_stats("w4", word_ngrams(tokens, 4), references.get("word4"), doc_text),
+        **_ngram_stats("c8", char_ngrams(text, 8), references.get("char8"), doc_text),
+        "has_number": float(bool(re.search(r"\d", no_year))),
+        "has_date": float(bool(_DATE.search(text))),
+        "n_titles": float(len(titles)),
+        "has_own_title": float(any(not _HIGHER.search(t) for t in titles)),
+        "has_doc_number": float(bool(_DOC_NUMBER.search(text))),
+        "n_units": float(len(_UNIT.findall(text))),
+        "log_len": math.log1p(len(text)),
+        "is_heading": float(heading_level(text) is not None and len(text) <= 30 and "，" not in text),
+        "enumerated": float(bool(_ENUM.match(text))),
+    }
+    return signals
+
+
+def frame(records: Sequence[dict], tokenizer: Tokenizer,
+          references: dict[str, NgramReference] | None = None, with_signals: bool = False) -> pd.DataFrame:
+    """DataFrame with the text views (and optionally boilerplate signals) of each record."""
+    rows = []
+    for r in records:
+        tokens = r.get("tokens")
+        if tokens is None:
+            tokens = tokenizer(r["text"])
+        row = {
+            "words": " ".join(mask_numbers(t) for t in tokens),
+            "chars": mask_numbers(r["text"]),
+            "context": " ".join([f"section={r.get('section') or 'none'}"]
+                                + [f"h={w}" for w in tokenizer(_heading_tail(r.get("heading") or ""))]),
+        }
+        if with_signals:
+            row.update(boilerplate_signals(r["text"], tokens, references, r.get("doc_text")))
+        rows.append(row)
+    return pd.DataFrame(rows, columns=list(TEXT_COLUMNS) + (list(NUMERIC_COLUMNS) if with_signals else []))
+
+
+def _heading_tail(heading: str) -> str:
+    """The sub-heading part of a heading path (``problems > (二)改进措施`` → ``(二)改进措施``)."""
+    parts = heading.split(" > ")
+    return " ".join(parts[1:])

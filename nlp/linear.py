@@ -1,0 +1,150 @@
+"""The fast taggers: TF-IDF + one-vs-rest logistic regression for themes, and a boilerplate classifier.
+
+Both follow scikit-learn: parameters in ``__init__``, learned state in
+attributes ending in ``_``. Inputs are segment records (see
+:mod:`nlp.features`); per-label decision thresholds are tuned on a
+development split with :meth:`tune_thresholds` and kept in the model.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+from sklearn.base import BaseEstimator
+from sklearn.compose import ColumnTransformer
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.multiclass import OneVsRestClassifier
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import MultiLabelBinarizer, StandardScaler
+
+from .features import NUMERIC_COLUMNS, frame
+from .ngrams import NgramReference
+from .tokenizer import default_tokenizer
+
+
+def _text_views(word_ngrams=(1, 2), char_ngrams=(1, 3), min_df=1) -> list:
+    return [
+        ("words", TfidfVectorizer(token_pattern=r"\S+", lowercase=False, ngram_range=word_ngrams,
+                                  min_df=min_df, sublinear_tf=True), "words"),
+        ("chars", TfidfVectorizer(analyzer="char", ngram_range=char_ngrams, min_df=min_df,
+                                  sublinear_tf=True), "chars"),
+        ("context", TfidfVectorizer(token_pattern=r"\S+", lowercase=False), "context"),
+    ]
+
+
+def best_threshold(y_true: np.ndarray, scores: np.ndarray, default: float = 0.5) -> float:
+    """Threshold on ``scores`` that maximises F1 on ``y_true`` (``default`` when there are no positives)."""
+    if y_true.sum() == 0:
+        return default
+    candidates = np.unique(np.concatenate([scores, [default]]))
+    best, best_f1 = default, -1.0
+    for t in candidates:
+        pred = scores >= t
+        tp = float(np.sum(pred & (y_true == 1)))
+        f1 = 2 * tp / (pred.sum() + y_true.sum()) if (pred.sum() + y_true.sum()) else 0.0
+        if f1 > best_f1 + 1e-12:
+            best, best_f1 = float(t), f1
+    return best
+
+
+class LinearTagger(BaseEstimator):
+    """Multi-label theme tagger: word, character and section/heading TF-IDF + one-vs-rest logistic regression."""
+
+    def __init__(self, C: float = 8.0, class_weight: str | None = "balanced", word_ngrams=(1, 2),
+                 char_ngrams=(1, 3), min_df: int = 1, top_k: int | None = None):
+        self.C = C
+        self.class_weight = class_weight
+        self.word_ngrams = word_ngrams
+        self.char_ngrams = char_ngrams
+        self.min_df = min_df
+        self.top_k = top_k
+
+    def _frame(self, records):
+        return frame(records, default_tokenizer())
+
+    def fit(self, records: Sequence[dict], themes: Sequence[Sequence[str]], labels: Sequence[str]):
+        self.labels_ = list(labels)
+        binarizer = MultiLabelBinarizer(classes=self.labels_)
+        y = binarizer.fit_transform(themes)
+        present = y.sum(axis=0) > 0
+        self.pipeline_ = Pipeline([
+            ("features", ColumnTransformer(_text_views(tuple(self.word_ngrams), tuple(self.char_ngrams), self.min_df))),
+            ("clf", OneVsRestClassifier(LogisticRegression(C=self.C, class_weight=self.class_weight,
+                                                           solver="liblinear", max_iter=2000))),
+        ])
+        # Labels with no positive example cannot be learned; they are never predicted.
+        self.trained_ = present
+        self.pipeline_.fit(self._frame(records), y[:, present])
+        self.thresholds_ = np.full(len(self.labels_), 0.5)
+        return self
+
+    def predict_proba(self, records: Sequence[dict]) -> np.ndarray:
+        scores = np.zeros((len(records), len(self.labels_)))
+        if len(records):
+            scores[:, self.trained_] = self.pipeline_.predict_proba(self._frame(records))
+        return scores
+
+    def tune_thresholds(self, records: Sequence[dict], themes: Sequence[Sequence[str]]):
+        """Per-label thresholds that maximise F1 on a development split."""
+        y = MultiLabelBinarizer(classes=self.labels_).fit_transform(themes)
+        scores = self.predict_proba(records)
+        self.thresholds_ = np.array([best_threshold(y[:, j], scores[:, j]) if self.trained_[j] else 1.01
+                                     for j in range(len(self.labels_))])
+        return self
+
+    def decide(self, scores: np.ndarray) -> list[list[str]]:
+        """Labels whose score passes its threshold, at most ``top_k`` of them by score."""
+        out = []
+        for row in scores:
+            chosen = [j for j in np.argsort(-row) if row[j] >= self.thresholds_[j]]
+            if self.top_k:
+                chosen = chosen[: self.top_k]
+            out.append(sorted(self.labels_[j] for j in chosen))
+        return out
+
+    def predict(self, records: Sequence[dict]) -> list[list[str]]:
+        return self.decide(self.predict_proba(records))
+
+
+class BoilerplateDetector(BaseEstimator):
+    """Stock-text classifier: n-gram document frequency across reports, specificity cues and text TF-IDF.
+
+    ``references`` maps ``"word4"`` and ``"char8"`` to :class:`~nlp.ngrams.NgramReference`
+    statistics of a reference corpus; they are saved with the model.
+    """
+
+    def __init__(self, references: dict[str, NgramReference] | None = None, C: float = 1.0,
+                 use_text: bool = True, class_weight: str | None = "balanced"):
+        self.references = references
+        self.C = C
+        self.use_text = use_text
+        self.class_weight = class_weight
+
+    def _frame(self, records):
+        return frame(records, default_tokenizer(), self.references, with_signals=True)
+
+    def fit(self, records: Sequence[dict], boilerplate: Sequence[bool]):
+        columns = [("signals", StandardScaler(), list(NUMERIC_COLUMNS))]
+        if self.use_text:
+            columns += _text_views(min_df=2)[:2]
+        self.pipeline_ = Pipeline([
+            ("features", ColumnTransformer(columns)),
+            ("clf", LogisticRegression(C=self.C, class_weight=self.class_weight, max_iter=5000)),
+        ])
+        self.pipeline_.fit(self._frame(records), np.asarray(boilerplate, dtype=int))
+        self.threshold_ = 0.5
+        return self
+
+    def predict_proba(self, records: Sequence[dict]) -> np.ndarray:
+        if not len(records):
+            return np.zeros(0)
+        return self.pipeline_.predict_proba(self._frame(records))[:, 1]
+
+    def tune_threshold(self, records: Sequence[dict], boilerplate: Sequence[bool]):
+        self.threshold_ = best_threshold(np.asarray(boilerplate, dtype=int), self.predict_proba(records))
+        return self
+
+    def predict(self, records: Sequence[dict]) -> np.ndarray:
+        return self.predict_proba(records) >= self.threshold_

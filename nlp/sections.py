@@ -1,0 +1,266 @@
+"""Find the outline sections of a report in its normalised text.
+
+Headings are recognised by their keywords first and by their numbering only as
+a tie-breaker, because real reports misnumber, skip and repeat numbers, mix
+一、/一./一． and write headings glued to the first sentence. Every section
+carries character offsets into the normalised text.
+
+Kinds (stable public names):
+``preamble`` title, web metadata and the prescribed introduction;
+``overall`` 总体情况 / 概述 / 基本情况 (narrative, labelled);
+``proactive`` 主动公开政府信息情况; ``requests`` 依申请公开, 收费及减免, 咨询;
+``review`` 行政复议、行政诉讼; ``problems`` 存在的主要问题及改进情况 and its
+older variants, 下一步工作打算 (narrative, labelled); ``other``
+其他需要报告的事项 and the closing signature; ``unknown`` a text with no
+recognisable heading.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+KINDS = ("preamble", "overall", "proactive", "requests", "review", "problems", "other", "unknown")
+NARRATIVE_KINDS = ("overall", "problems")
+# Outline order; requests and review share a rank because older outlines put 收费及减免 after 复议诉讼.
+_RANK = {"preamble": 0, "overall": 1, "proactive": 2, "requests": 3, "review": 3, "problems": 4, "other": 5, "unknown": 6}
+
+# Traditional characters that occur in outline headings, folded to simplified
+# one-for-one so that matching works on traditional copies without moving offsets.
+_TRAD = str.maketrans(
+    "總體況開動請處訟議複覆復訴問題進與際來實規範計劃關於為會務機構資訊應當確級據屬準須審檢違償經費減發佈報緒論點項狀這們導組織領製舉廳辦錄單對現區縣鄉鎮詢訪網頁欄設達獲產務舊專門歸聯係傳統權條標難黨參觀視聽說話術礙積極歲",
+    "总体况开动请处讼议复复复诉问题进与际来实规范计划关于为会务机构资讯应当确级据属准须审检违偿经费减发布报绪论点项状这们导组织领制举厅办录单对现区县乡镇询访网页栏设达获产务旧专门归联系传统权条标难党参观视听说话术碍积极岁",
+)
+
+
+def fold(text: str) -> str:
+    """Length-preserving fold for matching: traditional → simplified, full-width ASCII → half-width."""
+    text = text.translate(_TRAD)
+    return "".join(chr(ord(c) - 0xFEE0) if 0xFF01 <= ord(c) <= 0xFF5E else c for c in text)
+
+
+_CN_NUM = "一二三四五六七八九十"
+# Top-level numbering: 一、 一. 一． 一, 一： 第一部分 — after fold() full-width forms are half-width.
+_TOP_NUMBER = re.compile(rf"^(?:第([{_CN_NUM}]{{1,3}})部分|([{_CN_NUM}]{{1,3}})\s*[、.,:，：]|([{_CN_NUM}]{{1,3}})\s+)\s*")
+# Patterns are tried in this order; the first kind whose pattern matches the heading wins.
+_KIND_PATTERNS: tuple[tuple[str, re.Pattern], ...] = (
+    ("other", re.compile(r"其他需要报告|其它需要报告|其他事项|需要说明的事项|其他需要说明")),
+    ("review", re.compile(r"行政复议|行政诉讼|复议.{0,3}诉讼")),
+    ("problems", re.compile(r"存在的?.{0,4}(问题|不足|困难)|主要问题|问题(和|及|与)?(改进|整改)|改进(措施|情况|方向|举措)|"
+                            r"下一步|工作打算|工作计划|今后(的)?工作|努力方向|工作设想|不足(之处)?(和|及|与)")),
+    ("requests", re.compile(r"依申请|收到和处理|申请公开|申请的?(办理|处理|答复)?情况|收费|减免|不予公开|咨询")),
+    ("proactive", re.compile(r"主动公开|^(政府)?信息公开(工作)?情况$")),
+    ("overall", re.compile(r"总体情况|概述|概况|基本情况|总体工作情况|组织(领导|机构|建设)|工作开展情况|主要(工作|做法)|"
+                           r"工作(措施|成效)|开展情况|工作情况")),
+)
+# A heading must look like a title: short, ends like a title, no sentence inside it.
+_LEADING_JUNK = re.compile(r"[?？*#■●•·◆\s]*")
+_TITLE_END = re.compile(r"(情况|措施|事项|概述|概况|打算|计划|问题|不足|设想|方向|做法|工作|成效|部分)$")
+_SENTENCE_PUNCT = re.compile(r"[。；;，,！？!?]")
+_DATE_LINE = re.compile(r"^\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日$")
+_SIGNATURE_LINE = re.compile(r"^\S{2,30}(政府|办公室|办事处|委员会|局|厅|委|部|署|院|中心|管委会|镇|乡|街道)$")
+
+
+@dataclass(frozen=True)
+class Section:
+    """One outline section; ``text[start:end]`` is the whole section, heading included."""
+
+    kind: str
+    heading: str
+    start: int
+    end: int
+    number: str | None = None
+
+
+@dataclass
+class Audit:
+    """What the section finder saw, so batch users can filter bad inputs."""
+
+    found: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    numbering: list[str] = field(default_factory=list)
+    out_of_order: bool = False
+    duplicated: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not (self.missing or self.out_of_order or self.duplicated or self.warnings)
+
+    def to_dict(self) -> dict:
+        return {
+            "found": self.found, "missing": self.missing, "numbering": self.numbering,
+            "out_of_order": self.out_of_order, "duplicated": self.duplicated,
+            "warnings": self.warnings, "ok": self.ok,
+        }
+
+
+@dataclass(frozen=True)
+class _Heading:
+    kind: str
+    heading: str
+    start: int
+    number: str | None
+    strong: bool  # numbered, or a canonical title standing alone
+
+
+def _lines(text: str):
+    """Yield (start, end, line) for every line of ``text``."""
+    start = 0
+    for line in text.split("\n"):
+        yield start, start + len(line), line
+        start += len(line) + 1
+
+
+def classify_heading(heading: str) -> str | None:
+    """The section kind a heading's words name, or None."""
+    folded = fold(heading)
+    for kind, pattern in _KIND_PATTERNS:
+        if pattern.search(folded):
+            return kind
+    return None
+
+
+def _parse_heading(line: str) -> tuple[str | None, str, str] | None:
+    """Split a candidate top-level heading line into (number, title, rest), or None.
+
+    ``rest`` is body text glued onto the heading on the same line.
+    """
+    folded = fold(line)
+    lead = _LEADING_JUNK.match(folded).end()
+    if folded.startswith(("(", "（", "【", "["), lead) or folded[lead:lead + 1].isdigit():
+        return None  # (一) / 1. / (1) open sub-headings, never top-level sections
+    folded = folded[lead:]
+    line = line[lead:]
+    match = _TOP_NUMBER.match(folded)
+    number = None
+    body = folded
+    if match:
+        number = next(g for g in match.groups() if g)
+        body = folded[match.end():]
+    if not body:
+        return None
+    # Title part: up to the first sentence punctuation or colon.
+    cut = re.search(r"[。；;:：！？!?]", body)
+    title = body[: cut.start()] if cut else body
+    rest = body[cut.end():] if cut else ""
+    title = title.strip()
+    if len(title) > 40 and " " in title:  # 二、主动公开政府信息情况 谯城区…: heading, a space, then prose
+        title, _, more = title.partition(" ")
+        rest = (more + " " + rest).strip()
+    if not title or len(title) > 40:
+        return None
+    if _SENTENCE_PUNCT.search(title) and not number:
+        return None
+    offset = len(folded) - len(body)
+    original_title = line[offset: offset + len(title)]
+    return number, original_title, rest.strip()
+
+
+def find_headings(text: str) -> list[_Heading]:
+    """All lines that open a top-level section, in order."""
+    headings = []
+    for start, _end, line in _lines(text):
+        if not line or len(line) > 400:
+            continue
+        parsed = _parse_heading(line)
+        if parsed is None:
+            continue
+        number, title, rest = parsed
+        kind = classify_heading(title)
+        if kind is None:
+            continue
+        titled = bool(_TITLE_END.search(fold(title).rstrip("的")))
+        if number:
+            # A numbered line that is really a sentence (一、加强学习，提高认识。) is not a heading
+            # unless its title part reads as a section title.
+            if not titled and (rest or len(title) > 24):
+                continue
+            headings.append(_Heading(kind, line.strip() if not rest else title, start, number, strong=titled))
+        elif not rest and len(title) <= 24 and titled:
+            headings.append(_Heading(kind, line.strip(), start, None, strong=False))
+    return headings
+
+
+def _trailing_signature(text: str, start: int, end: int) -> int | None:
+    """Start of a closing signature/date block at the end of ``text[start:end]``, if any."""
+    lines = [(s, e, fold(l)) for s, e, l in _lines(text[start:end]) if l.strip()]
+    if not lines or not _DATE_LINE.match(lines[-1][2]):
+        return None
+    block_start = lines[-1][0]
+    if len(lines) >= 2 and _SIGNATURE_LINE.match(lines[-2][2]):
+        block_start = lines[-2][0]
+    return start + block_start if block_start > 0 else None
+
+
+def _numbering_audit(headings: list[_Heading], audit: Audit) -> None:
+    numbers = [h.number for h in headings if h.number]
+    audit.numbering = numbers
+    values = [_CN_NUM.index(n) + 1 if len(n) == 1 else None for n in numbers]
+    seen = set()
+    for n in numbers:
+        if n in seen:
+            audit.duplicated.append(n)
+        seen.add(n)
+    known = [v for v in values if v is not None]
+    if any(b <= a for a, b in zip(known, known[1:])):
+        audit.warnings.append("top-level numbering is not increasing: " + " ".join(numbers))
+
+
+def find_sections(text: str, start_kind: str | None = None) -> tuple[list[Section], Audit]:
+    """Map a normalised report to its sections; never raises on real-world text.
+
+    ``start_kind`` names the section that the text before the first heading belongs to,
+    for passages known to start inside a section (default: ``preamble``).
+    """
+    if start_kind is not None and start_kind not in KINDS:
+        raise ValueError(f"unknown section kind {start_kind!r}; expected one of {KINDS}")
+    audit = Audit()
+    headings = _select(find_headings(text))
+    if not headings:
+        if start_kind is None:
+            audit.warnings.append("no recognisable section heading; whole text is one 'unknown' section")
+        audit.missing = [k for k in NARRATIVE_KINDS if k != start_kind]
+        return ([Section(start_kind or "unknown", "", 0, len(text))] if text.strip() else []), audit
+
+    sections: list[Section] = []
+    if text[: headings[0].start].strip():
+        sections.append(Section(start_kind or "preamble", "", 0, _rstrip_end(text, 0, headings[0].start)))
+    for i, h in enumerate(headings):
+        end = headings[i + 1].start if i + 1 < len(headings) else len(text)
+        sections.append(Section(h.kind, h.heading, h.start, _rstrip_end(text, h.start, end), h.number))
+    last = sections[-1]
+    sign = _trailing_signature(text, last.start, last.end)
+    if sign is not None and last.kind != "other" and sign > last.start + len(last.heading):
+        sections[-1] = Section(last.kind, last.heading, last.start, _rstrip_end(text, last.start, sign), last.number)
+        sections.append(Section("other", "", sign, last.end))
+
+    audit.found = [s.kind for s in sections]
+    ranks = [_RANK[s.kind] for s in sections]
+    audit.out_of_order = any(b < a for a, b in zip(ranks, ranks[1:]))
+    audit.missing = [k for k in NARRATIVE_KINDS if k not in audit.found]
+    _numbering_audit(headings, audit)
+    return sections, audit
+
+
+def _select(headings: list[_Heading]) -> list[_Heading]:
+    """Keep the headings that open a new section.
+
+    A heading of the kind already open is a sub-heading (存在问题 then 改进措施); a
+    weak heading that would step back in the outline (主动公开… inside the problems
+    section) is body text, while a numbered title may step back (misordered outline).
+    """
+    kept: list[_Heading] = []
+    for h in headings:
+        if kept and h.kind == kept[-1].kind:
+            continue
+        if kept and _RANK[h.kind] < _RANK[kept[-1].kind] and not h.strong:
+            continue
+        kept.append(h)
+    return kept
+
+
+def _rstrip_end(text: str, start: int, end: int) -> int:
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return end
