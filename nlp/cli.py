@@ -73,6 +73,74 @@ def segment(
     _print_summary(summary, out, failed_path)
 
 
+def _tag_setup(model_path: str):
+    from .pipeline import load
+
+    return load(model_path)
+
+
+class _TagSetup:
+    """Picklable per-worker initialiser: loads the model once in each worker."""
+
+    def __init__(self, model_path: str):
+        self.model_path = model_path
+
+    def __call__(self):
+        return _tag_setup(self.model_path)
+
+
+def _tag_work(tagger, path: str) -> batch.Result:
+    from .pipeline import doc_summary, tag_rows
+
+    doc = tagger.tag(Document.from_path(path))
+    return batch.Result(key=path, rows=tag_rows(doc), sections=[s.kind for s in doc.sections],
+                        extra={"summary": doc_summary(doc, tagger.labels)})
+
+
+@app.command()
+def tag(
+    paths: List[str] = typer.Argument(..., help="Report files, directories or globs (.txt .html .docx .pdf)."),
+    model: str = typer.Option("default", "--model", "-m", help="Model directory, a name under models/, or 'keyword'."),
+    out: Path = typer.Option(..., "--out", "-o", help="Output file: .jsonl, .csv or .parquet (by extension)."),
+    doc_summary: Optional[Path] = typer.Option(None, "--doc-summary", help="Also write one row per report here."),
+    workers: int = typer.Option(1, "--workers", "-j", help="Worker processes (each loads the model once)."),
+    resume: bool = typer.Option(False, "--resume", help="Skip reports already in --out from an interrupted run."),
+    failed: Optional[Path] = typer.Option(None, "--failed", help="Where to list unreadable files [default: failed.jsonl beside --out]."),
+    progress: bool = typer.Option(True, "--progress/--no-progress"),
+):
+    """Tag every narrative segment with themes, per-theme scores and a boilerplate flag.
+
+    One row per segment: doc_id, path, section, heading, start, end, text, themes,
+    boilerplate, boilerplate_score, score_<label> for every label.
+    """
+    from .models import ModelError, load_model
+
+    files = _prepare(paths, out)
+    try:
+        labels = load_model(model).labels
+    except (ModelError, ValueError) as err:
+        console.print(f"[red]error:[/red] {err}")
+        raise typer.Exit(2)
+    failed_path = failed or out.with_name("failed.jsonl")
+    if not resume:
+        failed_path.unlink(missing_ok=True)
+    columns = ["doc_id", "path", "section", "heading", "start", "end", "text", "themes", "boilerplate",
+               "boilerplate_score"] + [f"score_{label}" for label in labels]
+    sink = RowSink(out, columns, resume=resume)
+    summary_sink = None
+    if doc_summary:
+        summary_sink = RowSink(doc_summary, [], resume=resume)
+        if resume:  # a report is done only when both outputs have it
+            sink.done &= summary_sink.done
+    on_result = (lambda r: summary_sink.write_document(r.key, [r.extra["summary"]])) if summary_sink else None
+    summary = batch.run(files, sink, _tag_work, setup=_TagSetup(model), n_process=workers,
+                        failed_path=failed_path, desc="tag", progress=progress, on_result=on_result)
+    sink.close()
+    if summary_sink:
+        summary_sink.close()
+    _print_summary(summary, out, failed_path)
+
+
 @app.command()
 def sections(path: Path = typer.Argument(..., help="One report file."),
              as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table.")):

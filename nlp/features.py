@@ -19,7 +19,7 @@ from .ngrams import NgramReference, char_ngrams, mask_numbers, word_ngrams
 from .segments import Segment, heading_level
 from .tokenizer import Tokenizer
 
-TEXT_COLUMNS = ("words", "chars", "context")
+TEXT_COLUMNS = ("words", "chars", "context", "cues")
 _YEAR = re.compile(r"(19|20)\d\d\s*年度?")
 _DATE = re.compile(r"\d{1,2}\s*月\s*\d{1,2}\s*日|\d{4}\s*年\s*\d{1,2}\s*月|\d{4}[-/.]\d{1,2}[-/.]\d{1,2}")
 _TITLE = re.compile(r"《([^》]{2,60})》")
@@ -78,8 +78,14 @@ def boilerplate_signals(text: str, tokens: Sequence[str], references: dict[str, 
     return signals
 
 
-def frame(records: Sequence[dict], tokenizer: Tokenizer,
-          references: dict[str, NgramReference] | None = None, with_signals: bool = False) -> pd.DataFrame:
+def cue_hits(text: str, cue_words: dict[str, Sequence[str]] | None) -> str:
+    """``cue=<label>`` for every label one of whose cue words occurs in ``text``."""
+    return " ".join(f"cue={label}" for label, cues in (cue_words or {}).items()
+                    if any(c and c in text for c in cues)) or "cue=none"
+
+
+def frame(records: Sequence[dict], tokenizer: Tokenizer, references: dict[str, NgramReference] | None = None,
+          with_signals: bool = False, cue_words: dict[str, Sequence[str]] | None = None) -> pd.DataFrame:
     """DataFrame with the text views (and optionally boilerplate signals) of each record."""
     rows = []
     for r in records:
@@ -91,6 +97,7 @@ def frame(records: Sequence[dict], tokenizer: Tokenizer,
             "chars": mask_numbers(r["text"]),
             "context": " ".join([f"section={r.get('section') or 'none'}"]
                                 + [f"h={w}" for w in tokenizer(_heading_tail(r.get("heading") or ""))]),
+            "cues": cue_hits(r["text"], cue_words),
         }
         if with_signals:
             row.update(boilerplate_signals(r["text"], tokens, references, r.get("doc_text")))

@@ -31,6 +31,7 @@ def _text_views(word_ngrams=(1, 2), char_ngrams=(1, 3), min_df=1) -> list:
         ("chars", TfidfVectorizer(analyzer="char", ngram_range=char_ngrams, min_df=min_df,
                                   sublinear_tf=True), "chars"),
         ("context", TfidfVectorizer(token_pattern=r"\S+", lowercase=False), "context"),
+        ("cues", TfidfVectorizer(token_pattern=r"\S+", lowercase=False, use_idf=False, norm=None), "cues"),
     ]
 
 
@@ -53,8 +54,10 @@ class LinearTagger(BaseEstimator):
     """Multi-label theme tagger: word, character and section/heading TF-IDF + one-vs-rest logistic regression."""
 
     def __init__(self, C: float = 8.0, class_weight: str | None = "balanced", word_ngrams=(1, 2),
-                 char_ngrams=(1, 3), min_df: int = 1, top_k: int | None = None):
+                 char_ngrams=(1, 3), min_df: int = 1, top_k: int | None = None,
+                 cue_words: dict[str, list[str]] | None = None):
         self.C = C
+        self.cue_words = cue_words
         self.class_weight = class_weight
         self.word_ngrams = word_ngrams
         self.char_ngrams = char_ngrams
@@ -62,7 +65,7 @@ class LinearTagger(BaseEstimator):
         self.top_k = top_k
 
     def _frame(self, records):
-        return frame(records, default_tokenizer())
+        return frame(records, default_tokenizer(), cue_words=self.cue_words)
 
     def fit(self, records: Sequence[dict], themes: Sequence[Sequence[str]], labels: Sequence[str]):
         self.labels_ = list(labels)
@@ -128,7 +131,7 @@ class BoilerplateDetector(BaseEstimator):
     def fit(self, records: Sequence[dict], boilerplate: Sequence[bool]):
         columns = [("signals", StandardScaler(), list(NUMERIC_COLUMNS))]
         if self.use_text:
-            columns += _text_views(min_df=2)[:2]
+            columns += [view for view in _text_views(min_df=2) if view[0] in ("words", "chars")]
         self.pipeline_ = Pipeline([
             ("features", ColumnTransformer(columns)),
             ("clf", LogisticRegression(C=self.C, class_weight=self.class_weight, max_iter=5000)),

@@ -13,7 +13,7 @@ import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Callable, Iterable, Sequence
 
 import numpy as np
 
@@ -98,6 +98,18 @@ class NgramReference:
     def from_tensors(cls, tensors: dict[str, np.ndarray], prefix: str) -> "NgramReference":
         return cls(tensors[f"{prefix}.keys"], tensors[f"{prefix}.df"], tensors[f"{prefix}.docs"],
                    int(tensors[f"{prefix}.n_docs"][0]))
+
+
+def build_references(texts: Iterable[str], tokenize: Callable[[str], list[str]]) -> dict[str, "NgramReference"]:
+    """Word 4-gram and character 8-gram references from report texts; table rows are left out."""
+    from .segments import is_table_cell
+
+    word_docs, char_docs = [], []
+    for text in texts:
+        lines = [line for line in text.split("\n") if line.strip() and not is_table_cell(line.strip())]
+        word_docs.append((text, [g for line in lines for g in word_ngrams(tokenize(line), 4)]))
+        char_docs.append((text, [g for line in lines for g in char_ngrams(line, 8)]))
+    return {"word4": NgramReference.build(word_docs), "char8": NgramReference.build(char_docs)}
 
 
 def save_references(path: Path, references: dict[str, NgramReference]) -> None:

@@ -42,7 +42,7 @@ def fold(text: str) -> str:
 _CN_NUM = "一二三四五六七八九十"
 # Top-level numbering: 一、 一. 一． 一, 一： 第一部分 — after fold() full-width forms are half-width.
 _TOP_NUMBER = re.compile(rf"^(?:第([{_CN_NUM}]{{1,3}})部分|([{_CN_NUM}]{{1,3}})\s*[、.,:，：]|([{_CN_NUM}]{{1,3}})\s+)\s*")
-# Patterns are tried in this order; the first kind whose pattern matches the heading wins.
+# Section kinds by heading keywords; see classify_heading for how a match is chosen.
 _KIND_PATTERNS: tuple[tuple[str, re.Pattern], ...] = (
     ("other", re.compile(r"其他需要报告|其它需要报告|其他事项|需要说明的事项|其他需要说明")),
     ("review", re.compile(r"行政复议|行政诉讼|复议.{0,3}诉讼")),
@@ -113,12 +113,15 @@ def _lines(text: str):
 
 
 def classify_heading(heading: str) -> str | None:
-    """The section kind a heading's words name, or None."""
+    """The section kind a heading's words name, or None.
+
+    The earliest match wins (pattern order breaks ties), so a heading glued to its first
+    sentence (概述2012年，我局主动公开…) is classified by its title, not by the prose after it.
+    """
     folded = fold(heading)
-    for kind, pattern in _KIND_PATTERNS:
-        if pattern.search(folded):
-            return kind
-    return None
+    found = [(m.start(), order, kind) for order, (kind, pattern) in enumerate(_KIND_PATTERNS)
+             if (m := pattern.search(folded))]
+    return min(found)[2] if found else None
 
 
 def _parse_heading(line: str) -> tuple[str | None, str, str] | None:
@@ -264,3 +267,13 @@ def _rstrip_end(text: str, start: int, end: int) -> int:
     while end > start and text[end - 1].isspace():
         end -= 1
     return end
+
+
+def line_kinds(text: str, sections: list[Section]) -> list[tuple[str, str]]:
+    """(line, section kind) for every non-blank line: the unit of section-assignment accuracy."""
+    out = []
+    for start, _end, line in _lines(text):
+        if line.strip():
+            kind = next((s.kind for s in reversed(sections) if s.start <= start), "preamble")
+            out.append((line, kind))
+    return out

@@ -1,0 +1,167 @@
+"""Assemble gold v1 from the hand-label files: re-segment, attach labels, split by document.
+
+    python corpora/gold/tools/build_gold.py
+
+Reads the shared corpus (../shared/corpus), segments every labelled report with
+the project's own pipeline, attaches the hand labels of ``work/labels_b*.jsonl``
+(matched by document and segment text, never by any model), applies the
+reconciliation of ``work/reconcile_changes.jsonl`` and the adjudication of
+``work/adjudication.jsonl`` if present, and writes ``train/dev/test.jsonl``
+plus ``documents.jsonl``. The split is iterative stratification over themes at
+the level of issuing bodies, so no body sits on both sides; the split is saved
+as files, and rebuilding keeps an existing ``split.json``.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[3]
+sys.path.insert(0, str(ROOT))
+
+from iterstrat.ml_stratifiers import MultilabelStratifiedShuffleSplit  # noqa: E402
+
+from nlp.corpus import CorpusReport, iter_corpus  # noqa: E402
+from nlp.document import Document  # noqa: E402
+from nlp.labels import load_labelset  # noqa: E402
+
+GOLD = ROOT / "corpora" / "gold"
+WORK = GOLD / "work"
+SHARED = ROOT.parent / "shared" / "corpus"
+LABEL_SET = "gov-disclosure-v1"
+
+
+SEED_META = {"000": ("米易县普威镇人民政府", "township", 2020), "001": ("华容县插旗镇人民政府", "township", 2023),
+             "002": ("大塅镇人民政府", "township", 2020), "003": ("绵阳市机关事务管理局", "department", 2022),
+             "004": ("城口县人民政府", "county", 2020)}  # from shared/corpus/README.md
+
+
+def load_reports() -> dict[str, CorpusReport]:
+    reports = {r.doc_id: r for r in iter_corpus(SHARED)}
+    for doc_id, report in reports.items():
+        if doc_id.startswith("seed-"):
+            agency, level, year = SEED_META[doc_id[5:8]]
+            report.meta.update(agency=agency, level=level, year=year, url=None)
+    return reports
+
+
+def segment_report(report: CorpusReport) -> Document:
+    doc = Document.from_source(report.source, doc_id=report.doc_id)
+    if [s.kind for s in doc.sections] == ["unknown"] and report.start_kind:
+        doc = Document.from_source(report.source, doc_id=report.doc_id, start_kind=report.start_kind)
+    return doc
+
+
+def read_labels() -> tuple[dict[str, dict], dict[str, str]]:
+    """id → label row, and id → segment text, from the labellers' files."""
+    texts = {}
+    for path in sorted(WORK.glob("batch*.jsonl")):
+        for line in open(path, encoding="utf-8"):
+            row = json.loads(line)
+            texts[row["id"]] = row["text"]
+    labels = {}
+    for path in sorted(WORK.glob("labels_b*.jsonl")):
+        batch = path.stem.split("_b")[1]
+        for line in open(path, encoding="utf-8"):
+            row = json.loads(line)
+            labels[row["id"]] = {"themes": sorted(row["themes"]), "boilerplate": row["boilerplate"],
+                                 "annotator": f"A{batch}", "how": "first pass"}
+    for name, how in (("reconcile_changes.jsonl", "reconciled to GUIDE.md §6"),
+                      ("adjudication.jsonl", "adjudicated after second pass")):
+        path = WORK / name
+        if path.exists():
+            for line in open(path, encoding="utf-8"):
+                row = json.loads(line)
+                labels[row["id"]].update(themes=sorted(row["themes"]), boilerplate=row["boilerplate"], how=how)
+    return labels, texts
+
+
+def attach(doc: Document, wanted: dict[str, str]) -> dict[str, object]:
+    """Map labelled ids of one document to its new segments by identical text, in order."""
+    out, used = {}, set()
+    for seg_id, text in sorted(wanted.items(), key=lambda kv: int(kv[0].rsplit("#", 1)[1])):
+        old_index = int(seg_id.rsplit("#", 1)[1])
+        matches = [s for s in doc.segments if s.text == text and s.index not in used]
+        if matches:
+            best = min(matches, key=lambda s: abs(s.index - old_index))
+            used.add(best.index)
+            out[seg_id] = best
+    return out
+
+
+def split_documents(docs: dict[str, list[dict]], reports: dict[str, CorpusReport], labels: list[str]) -> dict[str, str]:
+    """Iterative stratification over themes, with all reports of one issuing body kept together."""
+    groups: dict[str, list[str]] = defaultdict(list)
+    for doc_id in docs:
+        groups[reports[doc_id].meta.get("agency") or doc_id].append(doc_id)
+    names = sorted(groups)
+    y = np.array([[any(l in row["themes"] for d in groups[g] for row in docs[d]) for l in labels]
+                  + [any(row["section"] == "problems" for d in groups[g] for row in docs[d])] for g in names], dtype=int)
+    x = np.zeros((len(names), 1))
+    test_split = MultilabelStratifiedShuffleSplit(n_splits=1, test_size=0.17, random_state=13)
+    rest, test = next(test_split.split(x, y))
+    dev_split = MultilabelStratifiedShuffleSplit(n_splits=1, test_size=0.18, random_state=13)
+    train, dev = next(dev_split.split(x[rest], y[rest]))
+    assignment = {}
+    for split, index in (("train", rest[train]), ("dev", rest[dev]), ("test", test)):
+        for i in index:
+            for doc_id in groups[names[i]]:
+                assignment[doc_id] = split
+    return assignment
+
+
+def main() -> None:
+    labelset = load_labelset(LABEL_SET)
+    reports = load_reports()
+    labels, texts = read_labels()
+    by_doc: dict[str, dict[str, str]] = defaultdict(dict)
+    for seg_id in labels:
+        by_doc[seg_id.rsplit("#", 1)[0]][seg_id] = texts[seg_id]
+
+    rows: dict[str, list[dict]] = {}
+    documents, dropped = [], []
+    for doc_id, wanted in sorted(by_doc.items()):
+        report = reports[doc_id]
+        doc = segment_report(report)
+        meta = {"source": f"shared/corpus/{report.origin}", "url": report.meta.get("url"),
+                "agency": report.meta.get("agency"), "level": report.meta.get("level"), "year": report.meta.get("year")}
+        found = attach(doc, wanted)
+        dropped += [seg_id for seg_id in wanted if seg_id not in found]
+        rows[doc_id] = []
+        for seg_id, seg in sorted(found.items(), key=lambda kv: kv[1].start):
+            lab = labels[seg_id]
+            rows[doc_id].append({
+                "id": f"{doc_id}#{seg.index}", "doc_id": doc_id, "section": seg.section, "heading": seg.heading,
+                "text": seg.text, "start": seg.start, "end": seg.end, "themes": lab["themes"],
+                "boilerplate": lab["boilerplate"], "annotator": lab["annotator"], "label_how": lab["how"],
+                "label_set": LABEL_SET, **meta,
+            })
+        documents.append({"doc_id": doc_id, **meta, "text": doc.text})
+
+    split_file = GOLD / "split.json"
+    if split_file.exists():
+        assignment = json.loads(split_file.read_text(encoding="utf-8"))
+    else:
+        assignment = split_documents(rows, reports, labelset.ids)
+        split_file.write_text(json.dumps(assignment, ensure_ascii=False, indent=0, sort_keys=True), encoding="utf-8")
+    for split in ("train", "dev", "test"):
+        with open(GOLD / f"{split}.jsonl", "w", encoding="utf-8") as f:
+            for doc_id in sorted(d for d in rows if assignment[d] == split):
+                for row in rows[doc_id]:
+                    f.write(json.dumps(row | {"split": split}, ensure_ascii=False) + "\n")
+    with open(GOLD / "documents.jsonl", "w", encoding="utf-8") as f:
+        for d in documents:
+            f.write(json.dumps(d, ensure_ascii=False) + "\n")
+    kept = sum(len(r) for r in rows.values())
+    print(f"segments kept {kept}, dropped {len(dropped)} (text no longer a segment after re-segmentation)")
+    for seg_id in dropped:
+        print("  dropped", seg_id, texts[seg_id][:40])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,161 @@
+"""Section finding and segmentation on the real seeds and on hand-labelled section boundaries."""
+
+import json
+
+import pytest
+
+from conftest import ROOT, SAMPLES, need_shared
+from nlp.document import Document
+from nlp.normalize import is_debris
+from nlp.reader import read, read_text
+from nlp.sections import classify_heading, find_sections, fold, line_kinds
+
+# (first characters, last characters) of each narrative section, read off the seed files by hand.
+EXPECTED = {
+    "000_dab85e2dbbd9bf66": {"overall": ("一、总体情况", "为政务信息公开提供有力保障。"),
+                             "problems": ("五、存在的主要问题及改进情况", "提高网站管理水平。")},
+    "001_9042ac2a28d37d4e": {"overall": ("一、总体情况", "收到政府信息依申请公开申请。"),
+                             "problems": ("五、存在的主要问题及改进情况", "规范公开内容,提高公开质量。")},
+    "002_82da0c68b48e6d43": {"overall": ("一、总体情况", "增强公众对政府工作的认同和信任。"),
+                             "problems": ("五、存在的主要问题及改进情况", "内容生动好理解，反馈灵活机动。")},
+    "003_7859ced941c8677a": {"overall": ("一、总体情况", "未有因信息公开不到位需要进行责任追究的情况。"),
+                             "problems": ("五、存在的主要问题及改进情况", "在实践中有序锻炼队伍,充实后备力量。")},
+    "004_29196fa5befbfdb4": {"overall": ("一、总体情况", "不断提升业务能力、增强工作本领。"),
+                             "problems": ("五、存在的主要问题及改进情况", "有效推进政府信息公开工作取得新成效。")},
+}
+# Segments of each seed's problems section, counted by hand (corpora/sections/gold.jsonl notes).
+PROBLEMS_HAND_COUNT = {"000_dab85e2dbbd9bf66": 13, "001_9042ac2a28d37d4e": 10, "002_82da0c68b48e6d43": 16,
+                       "003_7859ced941c8677a": 12, "004_29196fa5befbfdb4": 5}
+DEBRIS = ("浏览次数", "阅读次数", "扫一扫", "点击下载", "字体:【", "打印", "索引号", "发布时间")
+
+
+@pytest.fixture(scope="module", params=sorted(EXPECTED))
+def seed(request):
+    return request.param, Document.from_path(SAMPLES / f"{request.param}.txt")
+
+
+def test_seed_outline_complete(seed):
+    _, doc = seed
+    assert [s.kind for s in doc.sections] == ["preamble", "overall", "proactive", "requests", "review", "problems", "other"]
+    assert doc.audit.ok, doc.audit.to_dict()
+
+
+def test_seed_narrative_boundaries(seed):
+    name, doc = seed
+    for kind, (first, last) in EXPECTED[name].items():
+        section = doc.section(kind)
+        body = doc.text[section.start:section.end]
+        assert body.startswith(first) and body.endswith(last), (kind, body[:20], body[-20:])
+
+
+def test_seed_problems_segment_count_matches_hand_count(seed):
+    name, doc = seed
+    assert sum(s.section == "problems" for s in doc.segments) == PROBLEMS_HAND_COUNT[name]
+
+
+def test_no_table_cell_or_debris_in_narrative(seed):
+    _, doc = seed
+    for seg in doc.segments:
+        assert doc.text[seg.start:seg.end] == seg.text
+        assert "|" not in seg.text and not seg.text.isdigit()
+        assert not any(d in seg.text for d in DEBRIS), seg.text
+        assert seg.text not in ("信息内容", "本年新制作数量", "行政许可", "规章", "总计", "其他"), seg.text
+
+
+def test_heading_paths_follow_subheadings():
+    doc = Document.from_path(SAMPLES / "001_9042ac2a28d37d4e.txt")
+    problems = [s for s in doc.segments if s.section == "problems"]
+    assert problems[0].heading == "problems" and problems[0].is_heading
+    assert problems[2].heading == "problems > (一)存在问题"
+    assert problems[-1].heading == "problems > (二)改进情况"
+    assert problems[2].text == "1.队伍建设有待加强,专业素质还需进一步提高。"
+
+
+def test_enumerators_split_a_sentence():
+    doc = Document.from_path(SAMPLES / "000_dab85e2dbbd9bf66.txt")
+    texts = [s.text for s in doc.segments if s.section == "problems"]
+    assert texts[1:5] == ["目前我镇政府门户网站主要存在三方面的问题:", "一是网站的管理、采编队伍力量不强;",
+                          "二是门户网站建设投入不足;", "三是门户网站管理人员技术水平不高。"]
+
+
+@pytest.mark.parametrize("heading,kind", [
+    ("一、总体情况", "overall"), ("一、概述", "overall"), ("二、主动公开政府信息情况", "proactive"),
+    ("三、依申请公开政府信息和不予公开政府信息的情况", "requests"), ("四、政府信息公开收费及减免情况", "requests"),
+    ("四、因政府信息公开申请行政复议、提起行政诉讼情况", "review"),
+    ("四、因政府信息公開申請行政復議、提起行政訴訟的情況", "review"),
+    ("五、政府信息公开工作存在的主要问题及改进情况", "problems"), ("五、存在的主要问题和改进措施", "problems"),
+    ("存在的不足及下一步工作打算", "problems"), ("六、其他需要报告的事项", "other"),
+])
+def test_heading_variants(heading, kind):
+    assert classify_heading(heading) == kind
+
+
+@pytest.mark.parametrize("numbering", ["一、", "一.", "一．", "一,", ""])
+def test_numbering_variants_and_glued_headings(numbering):
+    text = (f"某县2012年政府信息公开年度报告\n{numbering}概述\n本年度工作有序开展。\n"
+            f"二、存在的问题\n一是认识不足。\n改进措施\n加强学习。\n")
+    sections, _ = find_sections(read_text(text).text)
+    assert [s.kind for s in sections] == ["preamble", "overall", "problems"]
+    glued = "一、概述2012年，我局主动公开信息30条。\n二、存在的主要问题和改进措施：人员不足。"
+    assert [s.kind for s in find_sections(glued)[0]] == ["overall", "problems"]
+
+
+def test_misnumbered_and_duplicated_headings_are_audited():
+    text = "一、总体情况\n工作开展顺利。\n三、主动公开政府信息情况\n表格\n三、存在的主要问题及改进情况\n人员不足。"
+    sections, audit = find_sections(text)
+    assert [s.kind for s in sections] == ["overall", "proactive", "problems"]
+    assert audit.duplicated == ["三"]
+
+
+def test_no_heading_gives_unknown_and_warning():
+    sections, audit = find_sections("这是一段没有任何标题的文字。\n第二行。")
+    assert [s.kind for s in sections] == ["unknown"] and audit.warnings and not audit.ok
+
+
+def test_fold_keeps_length():
+    text = "四、因政府信息公開申請行政復議（一）ＡＢＣ"
+    assert len(fold(text)) == len(text)
+
+
+def _gold_documents():
+    need_shared()
+    excerpts = {json.loads(l)["id"]: json.loads(l) for l in open(ROOT.parent / "shared/corpus/excerpts.jsonl", encoding="utf-8")}
+    for line in open(ROOT / "corpora/sections/gold.jsonl", encoding="utf-8"):
+        gold = json.loads(line)
+        if gold["doc"].startswith("seeds/"):
+            source = read(ROOT.parent / "shared/corpus" / gold["doc"])
+        else:
+            source = read_text(excerpts[gold["doc"].split(":", 1)[1]]["text"])
+        yield gold, source.text
+
+
+def gold_line_kinds(gold: dict, text: str) -> list[str]:
+    """Expand the hand-labelled section starts into a kind per non-blank line."""
+    lines = [l for l in text.split("\n") if l.strip()]
+    kinds, current = [], "preamble"
+    # A start on a page-furniture line that normalisation removed cannot be found; the next start takes over.
+    starts = [s for s in gold["sections"]
+              if not (is_debris(s["first_line"]) and not any(l.startswith(s["first_line"]) for l in lines))]
+    for line in lines:
+        while starts and line.strip().startswith(starts[0]["first_line"]):
+            current = starts.pop(0)["kind"]
+        kinds.append(current)
+    assert not starts, f"{gold['doc']}: section start {starts[0]['first_line']!r} not found"
+    return kinds
+
+
+def test_section_assignment_accuracy_on_hand_labelled_reports():
+    total = correct = 0
+    docs = 0
+    for gold, text in _gold_documents():
+        docs += 1
+        sections, _ = find_sections(text)
+        predicted = [("preamble" if k == "unknown" else k) for _, k in line_kinds(text, sections)]
+        expected = gold_line_kinds(gold, text)
+        assert len(predicted) == len(expected)
+        total += len(expected)
+        correct += sum(p == e for p, e in zip(predicted, expected))
+    accuracy = correct / total
+    print(f"section-assignment accuracy {accuracy:.4f} over {total} lines of {docs} reports")
+    assert docs >= 40
+    assert accuracy >= 0.98
