@@ -20,6 +20,7 @@ class Label:
     name: str = ""
     description: str = ""
     cues: tuple[str, ...] = ()
+    more_cues: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,7 @@ class LabelSet:
             if not isinstance(item, dict) or not isinstance(item.get("id"), str) or not item["id"]:
                 raise LabelSetError(f"{path}: labels[{i}] needs a string 'id'")
             labels.append(Label(item["id"], item.get("name", ""), item.get("description", ""),
-                                tuple(item.get("cues") or ())))
+                                tuple(item.get("cues") or ()), tuple(item.get("more_cues") or ())))
         ids = [label.id for label in labels]
         duplicated = sorted({i for i in ids if ids.count(i) > 1})
         if duplicated:
@@ -57,8 +58,13 @@ class LabelSet:
 
     def to_dict(self) -> dict:
         return {"name": self.name, "description": self.description, "boilerplate": self.boilerplate,
-                "labels": [{"id": l.id, "name": l.name, "description": l.description, "cues": list(l.cues)}
+                "labels": [{"id": l.id, "name": l.name, "description": l.description, "cues": list(l.cues),
+                            "more_cues": list(l.more_cues)}
                            for l in self.labels]}
+
+    def cue_words(self) -> dict[str, list[str]]:
+        """Every cue word of every label, for taggers that use them as features."""
+        return {l.id: [c.strip("…") for c in l.cues + l.more_cues if c.strip("…")] for l in self.labels}
 
     def check(self, themes, where: str) -> None:
         """Raise naming ``where`` if ``themes`` uses an id this label set does not define."""

@@ -5,9 +5,10 @@
 Reads the shared corpus (../shared/corpus), segments every labelled report with
 the project's own pipeline, attaches the hand labels of ``work/labels_b*.jsonl``
 (matched by document and segment text, never by any model), applies the
-reconciliation of ``work/reconcile_changes.jsonl`` and the adjudication of
-``work/adjudication.jsonl`` if present, and writes ``train/dev/test.jsonl``
-plus ``documents.jsonl``. The split is iterative stratification over themes at
+reconciliation of ``work/reconcile_changes.jsonl`` and, on the built test
+split, the adjudication of ``work/adjudication.jsonl``; writes
+``train/dev/test.jsonl``, ``documents.jsonl`` and ``agreement/`` (first and
+second pass of test, for ``tools/agreement.py``). The split is iterative stratification over themes at
 the level of issuing bodies, so no body sits on both sides; the split is saved
 as files, and rebuilding keeps an existing ``split.json``.
 """
@@ -71,14 +72,41 @@ def read_labels() -> tuple[dict[str, dict], dict[str, str]]:
             row = json.loads(line)
             labels[row["id"]] = {"themes": sorted(row["themes"]), "boilerplate": row["boilerplate"],
                                  "annotator": f"A{batch}", "how": "first pass"}
-    for name, how in (("reconcile_changes.jsonl", "reconciled to GUIDE.md §6"),
-                      ("adjudication.jsonl", "adjudicated after second pass")):
-        path = WORK / name
-        if path.exists():
-            for line in open(path, encoding="utf-8"):
-                row = json.loads(line)
-                labels[row["id"]].update(themes=sorted(row["themes"]), boilerplate=row["boilerplate"], how=how)
+    path = WORK / "reconcile_changes.jsonl"
+    if path.exists():
+        for line in open(path, encoding="utf-8"):
+            row = json.loads(line)
+            labels[row["id"]].update(themes=sorted(row["themes"]), boilerplate=row["boilerplate"],
+                                     how="reconciled to GUIDE.md §6")
     return labels, texts
+
+
+def read_by_id(path: Path) -> dict[str, dict]:
+    """Rows keyed by *gold* segment id (second pass and adjudication are made on the built test split)."""
+    if not path.exists():
+        return {}
+    with open(path, encoding="utf-8") as f:
+        return {row["id"]: row for row in map(json.loads, filter(str.strip, f))}
+
+
+def write_agreement_inputs(test_rows: list[dict]) -> None:
+    """First-pass labels of test (before adjudication) beside the blind second pass, for tools/agreement.py."""
+    second = read_by_id(WORK / "second_pass_labels.jsonl")
+    if not second:
+        return
+    out = GOLD / "agreement"
+    out.mkdir(exist_ok=True)
+    with open(out / "first_pass.jsonl", "w", encoding="utf-8") as f:
+        for row in test_rows:
+            if row["id"] in second:
+                f.write(json.dumps({"id": row["id"], "themes": row["first_pass"]["themes"],
+                                    "boilerplate": row["first_pass"]["boilerplate"]}, ensure_ascii=False) + "\n")
+    with open(out / "second_pass.jsonl", "w", encoding="utf-8") as f:
+        for row in test_rows:
+            if row["id"] in second:
+                s = second[row["id"]]
+                f.write(json.dumps({"id": row["id"], "themes": sorted(s["themes"]), "boilerplate": s["boilerplate"]},
+                                   ensure_ascii=False) + "\n")
 
 
 def attach(doc: Document, wanted: dict[str, str]) -> dict[str, object]:
@@ -149,11 +177,21 @@ def main() -> None:
     else:
         assignment = split_documents(rows, reports, labelset.ids)
         split_file.write_text(json.dumps(assignment, ensure_ascii=False, indent=0, sort_keys=True), encoding="utf-8")
+    adjudication = read_by_id(WORK / "adjudication.jsonl")
     for split in ("train", "dev", "test"):
+        split_rows = [row | {"split": split} for d in sorted(d for d in rows if assignment[d] == split) for row in rows[d]]
+        for row in split_rows:
+            row["first_pass"] = {"themes": row["themes"], "boilerplate": row["boilerplate"]}
+            if row["id"] in adjudication:
+                adj = adjudication[row["id"]]
+                row.update(themes=sorted(adj["themes"]), boilerplate=adj["boilerplate"],
+                           label_how="adjudicated after the blind second pass")
+        if split == "test":
+            write_agreement_inputs(split_rows)
         with open(GOLD / f"{split}.jsonl", "w", encoding="utf-8") as f:
-            for doc_id in sorted(d for d in rows if assignment[d] == split):
-                for row in rows[doc_id]:
-                    f.write(json.dumps(row | {"split": split}, ensure_ascii=False) + "\n")
+            for row in split_rows:
+                row.pop("first_pass")
+                f.write(json.dumps(row, ensure_ascii=False) + "\n")
     with open(GOLD / "documents.jsonl", "w", encoding="utf-8") as f:
         for d in documents:
             f.write(json.dumps(d, ensure_ascii=False) + "\n")

@@ -1,0 +1,37 @@
+"""Agreement between the first labelling pass and the blind second pass over gold test.
+
+    python corpora/gold/tools/agreement.py      # writes corpora/gold/agreement/agreement.json
+"""
+
+import json
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[3]
+sys.path.insert(0, str(ROOT))
+
+from nlp.agreement import agreement  # noqa: E402
+from nlp.labels import load_labelset  # noqa: E402
+
+DIR = ROOT / "corpora" / "gold" / "agreement"
+
+
+def read(path: Path) -> dict[str, dict]:
+    with open(path, encoding="utf-8") as f:
+        return {row["id"]: row for row in map(json.loads, f)}
+
+
+def main() -> None:
+    result = agreement(read(DIR / "first_pass.jsonl"), read(DIR / "second_pass.jsonl"),
+                       load_labelset("gov-disclosure-v1").ids)
+    (DIR / "agreement.json").write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
+    print(f"{result['n_segments']} segments; exact theme-set agreement {result['exact_theme_set_agreement']:.3f}; "
+          f"mean κ {result['mean_kappa']:.3f}\n")
+    print("| label | κ | % agreement | positives (1st / 2nd) |\n|---|---|---|---|")
+    for label, v in list(result["per_label"].items()) + [("boilerplate", result["boilerplate"])]:
+        kappa = "n/a" if v["kappa"] is None else f"{v['kappa']:.3f}"
+        print(f"| {label} | {kappa} | {100 * v['percent_agreement']:.1f} | {v['positives_first']} / {v['positives_second']} |")
+
+
+if __name__ == "__main__":
+    main()
