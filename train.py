@@ -10,6 +10,7 @@ in ``card.json`` and ``README.md`` beside the weights.
 from __future__ import annotations
 
 import hashlib
+import os
 import json
 import platform
 import shlex
@@ -48,7 +49,7 @@ def data_hash(gold: Path) -> str:
 def reference_texts(reference: Path | None, gold_documents: dict[str, str]) -> tuple[list[str], str]:
     """Texts of the reference corpus for n-gram frequencies (the shared corpus when present)."""
     if reference and reference.exists():
-        return [r.source.text for r in iter_corpus(reference)], str(reference)
+        return [r.source.text for r in iter_corpus(reference)], os.path.relpath(reference)
     return list(gold_documents.values()), "gold documents.jsonl"
 
 
@@ -98,7 +99,7 @@ def main(
     out: Path = typer.Option(..., help="Output model directory."),
     labelset: str = typer.Option(None, help="Label set name or YAML file [default: the one the gold rows name]."),
     reference: Path = typer.Option(DEFAULT_REFERENCE, help="Report corpus for boilerplate n-gram frequencies."),
-    C: float = typer.Option(8.0, help="Inverse regularisation of the theme classifier."),
+    C: float = typer.Option(4.0, help="Inverse regularisation of the theme classifier."),
     boilerplate_C: float = typer.Option(0.5, "--boilerplate-C", help="Inverse regularisation of the boilerplate classifier."),
     base: str = typer.Option(None, help="bert: hub id or local directory of the encoder."),
     epochs: int = typer.Option(8, help="bert: maximum epochs (early stopping on dev micro-F1)."),
@@ -117,8 +118,9 @@ def main(
     if model == "linear":
         texts, ref_name = reference_texts(reference, documents)
         refs = build_references(texts, default_tokenizer())
-        themes = LinearTagger(C=C).fit(records["train"], [s.themes for s in train], labels.ids)
-        themes.tune_thresholds(records["dev"], [s.themes for s in dev])
+        themes = LinearTagger(C=C, cue_words=labels.cue_words()).fit(records["train"], [s.themes for s in train], labels.ids)
+        oof = themes.cross_val_proba(records["train"], [s.themes for s in train], [s.doc_id for s in train])
+        themes.tune_thresholds(records["dev"], [s.themes for s in dev], prior=(oof, [s.themes for s in train]))
         detector = BoilerplateDetector(references=refs, C=boilerplate_C).fit(records["train"], [s.boilerplate for s in train])
         detector.tune_threshold(records["dev"], [s.boilerplate for s in dev])
         tagger = LinearModel(labels, themes, detector)

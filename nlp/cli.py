@@ -114,6 +114,7 @@ def tag(
     boilerplate, boilerplate_score, score_<label> for every label.
     """
     from .models import ModelError, load_model
+    from .pipeline import summary_columns
 
     files = _prepare(paths, out)
     try:
@@ -129,7 +130,7 @@ def tag(
     sink = RowSink(out, columns, resume=resume)
     summary_sink = None
     if doc_summary:
-        summary_sink = RowSink(doc_summary, [], resume=resume)
+        summary_sink = RowSink(doc_summary, summary_columns(labels), resume=resume)
         if resume:  # a report is done only when both outputs have it
             sink.done &= summary_sink.done
     on_result = (lambda r: summary_sink.write_document(r.key, [r.extra["summary"]])) if summary_sink else None

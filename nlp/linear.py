@@ -24,15 +24,25 @@ from .ngrams import NgramReference
 from .tokenizer import default_tokenizer
 
 
-def _text_views(word_ngrams=(1, 2), char_ngrams=(1, 3), min_df=1) -> list:
+def _text_views(word_ngrams=(1, 2), char_ngrams=(1, 3), min_df=1, max_features=None) -> list:
     return [
         ("words", TfidfVectorizer(token_pattern=r"\S+", lowercase=False, ngram_range=word_ngrams,
-                                  min_df=min_df, sublinear_tf=True), "words"),
+                                  min_df=min_df, max_features=max_features, sublinear_tf=True), "words"),
         ("chars", TfidfVectorizer(analyzer="char", ngram_range=char_ngrams, min_df=min_df,
-                                  sublinear_tf=True), "chars"),
+                                  max_features=max_features, sublinear_tf=True), "chars"),
         ("context", TfidfVectorizer(token_pattern=r"\S+", lowercase=False), "context"),
         ("cues", TfidfVectorizer(token_pattern=r"\S+", lowercase=False, use_idf=False, norm=None), "cues"),
     ]
+
+
+def _compact(pipeline: Pipeline) -> None:
+    """Make fitted vectorizers small on disk: drop the pruned-term sets (kept only for
+    introspection) and store vocabulary indices as plain ints, not one numpy scalar each."""
+    for _, transformer, _ in pipeline.named_steps["features"].transformers_:
+        if hasattr(transformer, "stop_words_"):
+            transformer.stop_words_ = None
+        if hasattr(transformer, "vocabulary_"):
+            transformer.vocabulary_ = {term: int(i) for term, i in transformer.vocabulary_.items()}
 
 
 def best_threshold(y_true: np.ndarray, scores: np.ndarray, default: float = 0.5) -> float:
@@ -54,9 +64,10 @@ class LinearTagger(BaseEstimator):
     """Multi-label theme tagger: word, character and section/heading TF-IDF + one-vs-rest logistic regression."""
 
     def __init__(self, C: float = 8.0, class_weight: str | None = "balanced", word_ngrams=(1, 2),
-                 char_ngrams=(1, 3), min_df: int = 1, top_k: int | None = None,
+                 char_ngrams=(1, 3), min_df: int = 2, max_features: int | None = 20000, top_k: int | None = None,
                  cue_words: dict[str, list[str]] | None = None):
         self.C = C
+        self.max_features = max_features
         self.cue_words = cue_words
         self.class_weight = class_weight
         self.word_ngrams = word_ngrams
@@ -73,13 +84,15 @@ class LinearTagger(BaseEstimator):
         y = binarizer.fit_transform(themes)
         present = y.sum(axis=0) > 0
         self.pipeline_ = Pipeline([
-            ("features", ColumnTransformer(_text_views(tuple(self.word_ngrams), tuple(self.char_ngrams), self.min_df))),
+            ("features", ColumnTransformer(_text_views(tuple(self.word_ngrams), tuple(self.char_ngrams), self.min_df,
+                                                      self.max_features))),
             ("clf", OneVsRestClassifier(LogisticRegression(C=self.C, class_weight=self.class_weight,
                                                            solver="liblinear", max_iter=2000))),
         ])
         # Labels with no positive example cannot be learned; they are never predicted.
         self.trained_ = present
         self.pipeline_.fit(self._frame(records), y[:, present])
+        _compact(self.pipeline_)
         self.thresholds_ = np.full(len(self.labels_), 0.5)
         return self
 
@@ -89,10 +102,31 @@ class LinearTagger(BaseEstimator):
             scores[:, self.trained_] = self.pipeline_.predict_proba(self._frame(records))
         return scores
 
-    def tune_thresholds(self, records: Sequence[dict], themes: Sequence[Sequence[str]]):
-        """Per-label thresholds that maximise F1 on a development split."""
-        y = MultiLabelBinarizer(classes=self.labels_).fit_transform(themes)
+    def cross_val_proba(self, records: Sequence[dict], themes: Sequence[Sequence[str]], groups: Sequence[str],
+                        n_splits: int = 5) -> np.ndarray:
+        """Out-of-fold scores on the training data, folds grouped by document."""
+        from sklearn.base import clone
+        from sklearn.model_selection import GroupKFold
+
+        scores = np.zeros((len(records), len(self.labels_)))
+        for fit_idx, held_idx in GroupKFold(n_splits=min(n_splits, len(set(groups)))).split(records, groups=groups):
+            fold = clone(self).fit([records[i] for i in fit_idx], [themes[i] for i in fit_idx], self.labels_)
+            scores[held_idx] = fold.predict_proba([records[i] for i in held_idx])
+        return scores
+
+    def tune_thresholds(self, records: Sequence[dict], themes: Sequence[Sequence[str]],
+                        prior: tuple[np.ndarray, Sequence[Sequence[str]]] | None = None):
+        """Per-label thresholds that maximise F1 on a development split.
+
+        ``prior`` adds (scores, themes) of more held-out segments, e.g. out-of-fold scores on
+        train, because a few hundred dev segments alone make rare labels' thresholds noisy.
+        """
+        binarizer = MultiLabelBinarizer(classes=self.labels_)
+        y = binarizer.fit_transform(themes)
         scores = self.predict_proba(records)
+        if prior is not None:
+            scores = np.vstack([scores, prior[0]])
+            y = np.vstack([y, binarizer.transform(prior[1])])
         self.thresholds_ = np.array([best_threshold(y[:, j], scores[:, j]) if self.trained_[j] else 1.01
                                      for j in range(len(self.labels_))])
         return self
@@ -119,8 +153,9 @@ class BoilerplateDetector(BaseEstimator):
     """
 
     def __init__(self, references: dict[str, NgramReference] | None = None, C: float = 1.0,
-                 use_text: bool = True, class_weight: str | None = "balanced"):
+                 use_text: bool = True, class_weight: str | None = "balanced", max_features: int | None = 10000):
         self.references = references
+        self.max_features = max_features
         self.C = C
         self.use_text = use_text
         self.class_weight = class_weight
@@ -131,12 +166,14 @@ class BoilerplateDetector(BaseEstimator):
     def fit(self, records: Sequence[dict], boilerplate: Sequence[bool]):
         columns = [("signals", StandardScaler(), list(NUMERIC_COLUMNS))]
         if self.use_text:
-            columns += [view for view in _text_views(min_df=2) if view[0] in ("words", "chars")]
+            columns += [view for view in _text_views(min_df=2, max_features=self.max_features)
+                        if view[0] in ("words", "chars")]
         self.pipeline_ = Pipeline([
             ("features", ColumnTransformer(columns)),
             ("clf", LogisticRegression(C=self.C, class_weight=self.class_weight, max_iter=5000)),
         ])
         self.pipeline_.fit(self._frame(records), np.asarray(boilerplate, dtype=int))
+        _compact(self.pipeline_)
         self.threshold_ = 0.5
         return self
 

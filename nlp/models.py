@@ -9,6 +9,7 @@ and ``bert`` (transformers, safetensors; see :mod:`nlp.bert`).
 from __future__ import annotations
 
 import json
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
@@ -90,8 +91,8 @@ class LinearModel(TaggerModel):
                             "threshold": self.boilerplate.threshold_},
             "tokenizer_hash": default_tokenizer().hash,
         })
-        sio.dump(self.themes.pipeline_, path / "themes.skops")
-        sio.dump(self.boilerplate.pipeline_, path / "boilerplate.skops")
+        sio.dump(self.themes.pipeline_, path / "themes.skops", compression=zipfile.ZIP_DEFLATED)
+        sio.dump(self.boilerplate.pipeline_, path / "boilerplate.skops", compression=zipfile.ZIP_DEFLATED)
         save_references(path / "references.safetensors", self.boilerplate.references or {})
 
     @classmethod
@@ -139,10 +140,11 @@ def _tuple_params(params: dict) -> dict:
 
 
 def _load_skops(path: Path):
-    untrusted = sio.get_untrusted_types(file=path)
-    if untrusted:
-        raise ModelError(f"{path}: refuses to load types that are not scikit-learn's own: {untrusted}")
-    return sio.load(path)
+    """skops refuses by itself any type it does not trust by default (only scikit-learn's own and builtins)."""
+    try:
+        return sio.load(path)
+    except sio.exceptions.UntrustedTypesFoundException as err:
+        raise ModelError(f"{path}: refuses to load types that are not scikit-learn's own: {err}") from None
 
 
 def _read_card(path: Path) -> dict:

@@ -93,6 +93,15 @@ def tag_rows(doc: Document) -> list[dict]:
     return rows
 
 
+def summary_columns(labels: list[str]) -> list[str]:
+    """Columns of :func:`doc_summary` rows, in order."""
+    columns = ["doc_id", "path", "n_segments", "boilerplate_share", "sections_found", "sections_missing",
+               "audit_ok", "encoding"]
+    for section in ("overall", "problems"):
+        columns += [f"{section}_n_segments", f"{section}_boilerplate_share"] + [f"{section}_share_{l}" for l in labels]
+    return columns
+
+
 def doc_summary(doc: Document, labels: list[str]) -> dict:
     """One row per report: theme shares per narrative section, boilerplate share, section audit."""
     row = {"doc_id": doc.doc_id, "path": doc.path, "n_segments": len(doc.segments),

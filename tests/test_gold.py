@@ -1,0 +1,89 @@
+"""The gold set loads, its splits are disjoint by document, and its counts match the datasheet."""
+
+import json
+import re
+import sys
+
+import pytest
+
+from conftest import GOLD, ROOT
+from nlp.gold import GoldError, load_gold, read_documents
+from nlp.labels import LabelSetError, load_labelset
+
+sys.path.insert(0, str(GOLD / "tools"))
+import stats  # noqa: E402
+
+
+def test_splits_load_and_offsets_match_documents():
+    documents = read_documents(GOLD / "documents.jsonl")
+    total = 0
+    for split in ("train", "dev", "test"):
+        segments = load_gold(GOLD, split)
+        assert segments and all(s.split == split for s in segments)
+        for s in segments:
+            assert documents[s.doc_id][s.start:s.end] == s.text
+        total += len(segments)
+    assert total >= 1000
+
+
+def test_splits_are_disjoint_by_document_and_body():
+    docs = {split: {s.doc_id for s in load_gold(GOLD, split)} for split in ("train", "dev", "test")}
+    assert not (docs["train"] & docs["dev"] or docs["train"] & docs["test"] or docs["dev"] & docs["test"])
+    bodies = {split: {s.meta.get("agency") for s in load_gold(GOLD, split)} - {None} for split in docs}
+    assert not (bodies["test"] & (bodies["train"] | bodies["dev"]))
+
+
+def test_gold_meets_the_brief():
+    everything = load_gold(GOLD)
+    assert len({s.doc_id for s in everything}) >= 100
+    assert sum(s.section == "problems" for s in everything) / len(everything) >= 0.40
+    assert len(json.load(open(GOLD / "agreement" / "agreement.json"))["per_label"]) == 13
+    assert sum(1 for _ in open(GOLD / "agreement" / "second_pass.jsonl")) >= 200
+
+
+def test_datasheet_counts_match_files():
+    readme = (GOLD / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"<!-- stats:begin -->\n(.*?)\n<!-- stats:end -->", readme, re.S).group(1)
+    assert block == stats.tables()
+
+
+def _write(path, rows):
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+
+
+ROW = {"id": "d1#0", "doc_id": "d1", "section": "problems", "text": "一是队伍力量不强。", "start": 0, "end": 9,
+       "themes": ["staffing"], "boilerplate": True}
+
+
+def test_unknown_theme_is_refused(tmp_path):
+    _write(tmp_path / "g.jsonl", [ROW | {"themes": ["staffing", "morale"]}])
+    with pytest.raises(GoldError, match="morale"):
+        load_gold(tmp_path / "g.jsonl")
+
+
+def test_duplicate_ids_are_refused(tmp_path):
+    _write(tmp_path / "g.jsonl", [ROW, ROW])
+    with pytest.raises(GoldError, match="duplicate segment id 'd1#0'"):
+        load_gold(tmp_path / "g.jsonl")
+
+
+def test_offsets_that_do_not_match_are_refused(tmp_path):
+    _write(tmp_path / "g.jsonl", [ROW | {"start": 1, "end": 10}])
+    _write(tmp_path / "documents.jsonl", [{"doc_id": "d1", "text": "一是队伍力量不强。"}])
+    with pytest.raises(GoldError, match="offsets 1:10"):
+        load_gold(tmp_path / "g.jsonl")
+
+
+def test_document_in_two_splits_is_refused(tmp_path):
+    _write(tmp_path / "train.jsonl", [ROW])
+    _write(tmp_path / "test.jsonl", [ROW | {"id": "d1#1"}])
+    with pytest.raises(GoldError, match="both 'train' and 'test'"):
+        load_gold(tmp_path)
+
+
+def test_labelset_file_errors_are_clear(tmp_path):
+    bad = tmp_path / "set.yaml"
+    bad.write_text("name: x\nlabels:\n  - id: a\n  - id: a\n", encoding="utf-8")
+    with pytest.raises(LabelSetError, match="duplicated label ids"):
+        load_labelset(bad)
+    assert load_labelset("gov-disclosure-v1").ids[0] == "staffing"

@@ -1,0 +1,110 @@
+"""train.py, evaluate.py, `nlp tag` and the API work unchanged for a label set of the user's own."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from conftest import ROOT, SAMPLES
+from nlp.document import Document
+from nlp.features import records_from_segments
+from nlp.models import load_model
+
+LABELSET = """name: toy-v1
+description: A made-up label set for the end-to-end test.
+labels:
+  - id: website
+    name: 网站
+    description: the body's website
+    cues: [网站, 门户]
+  - id: people
+    name: 人员
+    description: staff
+    cues: [人员, 队伍]
+"""
+
+
+def _rows(doc: Document, split: str) -> list[dict]:
+    """Toy labels for the toy label set (fixture data, not gold): by the words the segment contains."""
+    rows = []
+    for seg in doc.segments:
+        themes = [label for label, words in (("people", ("人员", "队伍")), ("website", ("网站",)))
+                  if any(w in seg.text for w in words)]
+        rows.append({"id": f"{doc.doc_id}#{seg.index}", "doc_id": doc.doc_id, "section": seg.section,
+                     "heading": seg.heading, "text": seg.text, "start": seg.start, "end": seg.end, "themes": themes,
+                     "boilerplate": not any(c.isdigit() for c in seg.text), "label_set": "toy-v1", "split": split})
+    return rows
+
+
+@pytest.fixture(scope="module")
+def toy(tmp_path_factory):
+    root = tmp_path_factory.mktemp("toy")
+    (root / "toy-v1.yaml").write_text(LABELSET, encoding="utf-8")
+    gold = root / "gold"
+    gold.mkdir()
+    seeds = sorted(SAMPLES.glob("*.txt"))
+    docs = [Document.from_path(p) for p in seeds]
+    for split, chosen in (("train", docs[:3]), ("dev", docs[3:4]), ("test", docs[4:])):
+        with open(gold / f"{split}.jsonl", "w", encoding="utf-8") as f:
+            for d in chosen:
+                for row in _rows(d, split):
+                    f.write(json.dumps(row, ensure_ascii=False) + "\n")
+    with open(gold / "documents.jsonl", "w", encoding="utf-8") as f:
+        for d in docs:
+            f.write(json.dumps({"doc_id": d.doc_id, "text": d.text}, ensure_ascii=False) + "\n")
+    model = root / "model"
+    subprocess.run([sys.executable, "train.py", "--gold", str(gold), "--labelset", str(root / "toy-v1.yaml"),
+                    "--reference", str(root / "no-reference"), "--out", str(model)],
+                   cwd=ROOT, check=True, capture_output=True)
+    return root, gold, model
+
+
+def test_trained_model_has_card_and_safe_weights(toy):
+    _, _, model = toy
+    card = json.loads((model / "card.json").read_text(encoding="utf-8"))
+    assert card["label_set"] == "toy-v1" and card["labels"] == ["website", "people"]
+    assert {"dev", "test"} <= set(card["metrics"]) and "python train.py" in card["reproduce"]
+    assert sorted(p.name for p in model.iterdir()) == sorted(
+        ["README.md", "card.json", "config.json", "labelset.yaml", "themes.skops", "boilerplate.skops",
+         "references.safetensors"])
+
+
+def test_save_load_round_trip_gives_identical_predictions(toy, tmp_path):
+    _, _, model_dir = toy
+    model = load_model(model_dir)
+    doc = Document.from_path(SAMPLES / "000_dab85e2dbbd9bf66.txt")
+    records = records_from_segments(doc.segments, doc.text)
+    before = model.predict(records)
+    model.save(tmp_path / "copy")
+    after = load_model(tmp_path / "copy").predict(records)
+    assert before.themes == after.themes
+    np.testing.assert_array_equal(before.scores, after.scores)
+    np.testing.assert_array_equal(before.boilerplate_scores, after.boilerplate_scores)
+
+
+def test_evaluate_and_tag_work_for_the_toy_label_set(toy, tmp_path):
+    root, gold, model = toy
+    out = tmp_path / "eval.json"
+    subprocess.run([sys.executable, "evaluate.py", "--model", str(model), "--gold", str(gold / "test.jsonl"),
+                    "--json", str(out), "--n-boot", "50"], cwd=ROOT, check=True, capture_output=True)
+    report = json.loads(out.read_text(encoding="utf-8"))
+    assert set(report["per_label"]) == {"website", "people"}
+    assert report["per_label"]["website"]["f1"] > 0.5
+    tags = tmp_path / "tags.csv"
+    subprocess.run([sys.executable, "-m", "nlp", "tag", str(SAMPLES), "--model", str(model), "--out", str(tags),
+                    "--no-progress"], cwd=ROOT, check=True, capture_output=True)
+    header = tags.read_text(encoding="utf-8").splitlines()[0]
+    assert "score_website" in header and "score_staffing" not in header
+
+
+def test_gold_with_ids_outside_the_label_set_is_refused(toy, tmp_path):
+    _, gold, model = toy
+    bad = tmp_path / "bad.jsonl"
+    row = json.loads((gold / "test.jsonl").read_text(encoding="utf-8").splitlines()[0])
+    bad.write_text(json.dumps(row | {"themes": ["staffing"]}, ensure_ascii=False) + "\n", encoding="utf-8")
+    result = subprocess.run([sys.executable, "evaluate.py", "--model", str(model), "--gold", str(bad)],
+                            cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 2
+    assert "['staffing'] are not defined by label set 'toy-v1'" in result.stderr
