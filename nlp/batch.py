@@ -75,43 +75,65 @@ def _init(setup: Callable[[], object] | None, work: Callable) -> None:
     _STATE["work"] = work
 
 
-def _run_one(path: str) -> Result:
+def _failure(path: str, err: Exception) -> Result:
+    reason = err.reason if isinstance(err, ReadError) else f"{type(err).__name__}: {err}"
+    return Result(key=path, error=reason)
+
+
+def _run_chunk(paths: list[str]) -> list[Result]:
+    """Run ``work`` on a chunk; if the chunk fails as a whole, retry file by file to isolate the culprit."""
     try:
-        return _STATE["work"](_STATE["context"], path)
-    except ReadError as err:
-        return Result(key=path, error=err.reason)
+        return _STATE["work"](_STATE["context"], paths)
     except Exception as err:  # a bug or an odd file must not stop a 10,000-file run
-        return Result(key=path, error=f"{type(err).__name__}: {err}")
+        if len(paths) == 1:
+            return [_failure(paths[0], err)]
+        return [r for p in paths for r in _run_chunk([p])]
 
 
-def _results(paths: list[str], setup, work, n_process: int) -> Iterator[Result]:
+def _chunks(paths: list[str], size: int) -> Iterator[list[str]]:
+    for i in range(0, len(paths), size):
+        yield paths[i:i + size]
+
+
+def _results(paths: list[str], setup, work, n_process: int, chunk: int) -> Iterator[Result]:
     if n_process <= 1:
         _init(setup, work)
-        for p in paths:
-            yield _run_one(p)
+        for part in _chunks(paths, chunk):
+            yield from _run_chunk(part)
         return
     with ProcessPoolExecutor(max_workers=n_process, initializer=_init, initargs=(setup, work)) as pool:
         pending = set()
-        it = iter(paths)
-        limit = n_process * 4
+        parts = _chunks(paths, chunk)
         while True:
-            while len(pending) < limit:
-                nxt = next(it, None)
-                if nxt is None:
+            while len(pending) < n_process * 2:
+                part = next(parts, None)
+                if part is None:
                     break
-                pending.add(pool.submit(_run_one, nxt))
+                pending.add(pool.submit(_run_chunk, part))
             if not pending:
                 return
             done, pending = wait(pending, return_when=FIRST_COMPLETED)
             for fut in done:
-                yield fut.result()
+                yield from fut.result()
+
+
+def read_each(paths: list[str], read: Callable[[str], object]) -> tuple[list[tuple[str, object]], list[Result]]:
+    """Read every path; unreadable files become failed Results instead of stopping the chunk."""
+    good, failed = [], []
+    for path in paths:
+        try:
+            good.append((path, read(path)))
+        except ReadError as err:
+            failed.append(_failure(path, err))
+    return good, failed
 
 
 def run(paths: list[Path], sink: RowSink, work: Callable, setup: Callable | None = None,
         n_process: int = 1, failed_path: Path | None = None, desc: str = "reports",
-        on_result: Callable[[Result], None] | None = None, progress: bool = True) -> Summary:
-    """Apply ``work(context, path) -> Result`` to every path not already in ``sink.done``.
+        on_result: Callable[[Result], None] | None = None, progress: bool = True, chunk: int = 8) -> Summary:
+    """Apply ``work(context, paths) -> [Result]`` to every path not already in ``sink.done``.
 
+    Paths go to ``work`` in chunks of ``chunk`` so a model can score many reports in one call.
     ``setup()`` runs once per worker and builds the context (a tokenizer, a model).
     ``work`` and ``setup`` must be picklable module-level callables.
     """
@@ -121,7 +143,7 @@ def run(paths: list[Path], sink: RowSink, work: Callable, setup: Callable | None
     failed_file = open(failed_path, "a", encoding="utf-8") if failed_path else None
     bar = tqdm(total=len(todo), desc=desc, unit="doc", disable=not progress, dynamic_ncols=True)
     try:
-        for result in _results(todo, setup, work, max(1, n_process)):
+        for result in _results(todo, setup, work, max(1, n_process), max(1, chunk)):
             bar.update(1)
             if result.error is not None:
                 entry = {"path": result.key, "reason": result.error}

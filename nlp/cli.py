@@ -21,9 +21,10 @@ app = typer.Typer(add_completion=False, no_args_is_help=True,
 console = Console(stderr=True)
 
 
-def _segment_work(tokenizer: Tokenizer, path: str) -> batch.Result:
-    doc = Document.from_path(path).tokenize(tokenizer)
-    return batch.Result(key=path, rows=doc.rows(), sections=[s.kind for s in doc.sections])
+def _segment_work(tokenizer: Tokenizer, paths: list[str]) -> list[batch.Result]:
+    docs, failed = batch.read_each(paths, Document.from_path)
+    return failed + [batch.Result(key=path, rows=doc.tokenize(tokenizer).rows(), sections=[s.kind for s in doc.sections])
+                     for path, doc in docs]
 
 
 def _print_summary(summary: batch.Summary, out: Path, failed_path: Path) -> None:
@@ -89,12 +90,14 @@ class _TagSetup:
         return _tag_setup(self.model_path)
 
 
-def _tag_work(tagger, path: str) -> batch.Result:
+def _tag_work(tagger, paths: list[str]) -> list[batch.Result]:
     from .pipeline import doc_summary, tag_rows
 
-    doc = tagger.tag(Document.from_path(path))
-    return batch.Result(key=path, rows=tag_rows(doc), sections=[s.kind for s in doc.sections],
-                        extra={"summary": doc_summary(doc, tagger.labels)})
+    docs, failed = batch.read_each(paths, Document.from_path)
+    tagged = tagger.tag_many([doc for _, doc in docs])
+    return failed + [batch.Result(key=path, rows=tag_rows(doc), sections=[s.kind for s in doc.sections],
+                                  extra={"summary": doc_summary(doc, tagger.labels)})
+                     for (path, _), doc in zip(docs, tagged)]
 
 
 @app.command()

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Sequence
 
 import numpy as np
+import pandas as pd
 from sklearn.base import BaseEstimator
 from sklearn.compose import ColumnTransformer
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -76,6 +77,9 @@ class LinearTagger(BaseEstimator):
         self.top_k = top_k
 
     def _frame(self, records):
+        """Records → feature frame; a frame already built (see LinearModel.predict) passes through."""
+        if isinstance(records, pd.DataFrame):
+            return records
         return frame(records, default_tokenizer(), cue_words=self.cue_words)
 
     def fit(self, records: Sequence[dict], themes: Sequence[Sequence[str]], labels: Sequence[str]):
@@ -161,6 +165,8 @@ class BoilerplateDetector(BaseEstimator):
         self.class_weight = class_weight
 
     def _frame(self, records):
+        if isinstance(records, pd.DataFrame):
+            return records
         return frame(records, default_tokenizer(), self.references, with_signals=True)
 
     def fit(self, records: Sequence[dict], boilerplate: Sequence[bool]):

@@ -18,6 +18,7 @@ import numpy as np
 import skops.io as sio
 import yaml
 
+from .features import frame
 from .keywords import KeywordTagger
 from .labels import LabelSet, load_labelset
 from .linear import BoilerplateDetector, LinearTagger
@@ -77,8 +78,11 @@ class LinearModel(TaggerModel):
         self.boilerplate = boilerplate
 
     def predict(self, records: Sequence[dict]) -> Predictions:
-        scores = self.themes.predict_proba(records)
-        bp_scores = self.boilerplate.predict_proba(records)
+        # One feature frame serves both classifiers; each selects its columns by name.
+        features = frame(records, default_tokenizer(), self.boilerplate.references, with_signals=True,
+                         cue_words=self.themes.cue_words)
+        scores = self.themes.predict_proba(features)
+        bp_scores = self.boilerplate.predict_proba(features)
         return Predictions(self.labels, self.themes.decide(scores), scores,
                            bp_scores >= self.boilerplate.threshold_, bp_scores)
 

@@ -1,0 +1,23 @@
+"""Write the shared corpus (seeds + excerpts) as one .txt file per report, for benchmarks of the file-based commands."""
+
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from nlp.corpus import iter_corpus  # noqa: E402
+
+SHARED = ROOT.parent / "shared" / "corpus"
+
+
+def corpus_reports():
+    return list(iter_corpus(SHARED))
+
+
+def write_corpus_files(folder: Path | None = None) -> Path:
+    folder = Path(folder or tempfile.mkdtemp(prefix="bench-corpus-"))
+    for report in corpus_reports():
+        (folder / f"{report.doc_id}.txt").write_text(report.source.text, encoding="utf-8")
+    return folder
