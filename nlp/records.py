@@ -34,8 +34,9 @@ def _csv_value(value):
 class RowSink:
     """Append rows per document to ``path``; ``done`` holds the keys of finished documents."""
 
-    def __init__(self, path: str | Path, columns: Iterable[str], resume: bool = False):
+    def __init__(self, path: str | Path, columns: Iterable[str], resume: bool = False, meta: dict | None = None):
         self.path = Path(path)
+        self.meta = meta
         self.format = output_format(self.path)
         self.columns = list(columns)
         self.data_path = self.path.with_name(self.path.name + ".partial.jsonl") if self.format == "parquet" else self.path
@@ -97,12 +98,20 @@ class RowSink:
         self._data.close()
         self._progress.close()
         if self.format == "parquet":
-            _jsonl_to_parquet(self.data_path, self.path, self.columns)
+            _jsonl_to_parquet(self.data_path, self.path, self.columns, self.meta)
             self.data_path.unlink()
+        if self.meta is not None:
+            self.meta_path.write_text(json.dumps(self.meta, ensure_ascii=False, indent=1), encoding="utf-8")
         self.progress_path.unlink(missing_ok=True)
 
+    @property
+    def meta_path(self) -> Path:
+        """Sidecar with what produced the output (package version, tokenizer hash, model)."""
+        return self.path.with_name(self.path.name + ".meta.json")
 
-def _jsonl_to_parquet(src: Path, dst: Path, columns: list[str], batch_rows: int = 50_000) -> None:
+
+def _jsonl_to_parquet(src: Path, dst: Path, columns: list[str], meta: dict | None = None,
+                      batch_rows: int = 50_000) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -114,7 +123,8 @@ def _jsonl_to_parquet(src: Path, dst: Path, columns: list[str], batch_rows: int 
         nonlocal writer
         table = pa.Table.from_pylist(batch)
         if writer is None:
-            writer = pq.ParquetWriter(tmp, table.schema)
+            schema = table.schema.with_metadata({"gov_disclosure_nlp": json.dumps(meta, ensure_ascii=False)}) if meta else table.schema
+            writer = pq.ParquetWriter(tmp, schema)
         writer.write_table(table.cast(writer.schema))
         batch.clear()
 

@@ -1,5 +1,6 @@
 """Section finding and segmentation on the real seeds and on hand-labelled section boundaries."""
 
+import html
 import json
 
 import pytest
@@ -144,11 +145,21 @@ def gold_line_kinds(gold: dict, text: str) -> list[str]:
     return kinds
 
 
-def test_section_assignment_accuracy_on_hand_labelled_reports():
+def as_html(text: str) -> str:
+    """The report as a web page: one <p> per line, inside page furniture that must not leak."""
+    body = "".join(f"<p>{html.escape(line)}</p>" for line in text.split("\n") if line.strip())
+    return (f"<html><head><script>var x = '一、总体情况';</script></head><body><nav>首页 > 政务公开</nav>"
+            f"<div class='content'>{body}</div><footer>主办单位：某某人民政府</footer></body></html>")
+
+
+@pytest.mark.parametrize("fmt", ["txt", "html"])
+def test_section_assignment_accuracy_on_hand_labelled_reports(fmt):
     total = correct = 0
     docs = 0
     for gold, text in _gold_documents():
         docs += 1
+        if fmt == "html":
+            text = read_text(as_html(text), format="html").text
         sections, _ = find_sections(text)
         predicted = [("preamble" if k == "unknown" else k) for _, k in line_kinds(text, sections)]
         expected = gold_line_kinds(gold, text)
@@ -156,6 +167,6 @@ def test_section_assignment_accuracy_on_hand_labelled_reports():
         total += len(expected)
         correct += sum(p == e for p, e in zip(predicted, expected))
     accuracy = correct / total
-    print(f"section-assignment accuracy {accuracy:.4f} over {total} lines of {docs} reports")
+    print(f"section-assignment accuracy ({fmt}) {accuracy:.4f} over {total} lines of {docs} reports")
     assert docs >= 40
     assert accuracy >= 0.98
