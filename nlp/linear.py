@@ -153,12 +153,16 @@ class BoilerplateDetector(BaseEstimator):
     """Stock-text classifier: n-gram document frequency across reports, specificity cues and text TF-IDF.
 
     ``references`` maps ``"word4"`` and ``"char8"`` to :class:`~nlp.ngrams.NgramReference`
-    statistics of a reference corpus; they are saved with the model.
+    statistics of a reference corpus; they are saved with the model. ``reuse`` (a
+    :class:`~nlp.reuse_reference.ReuseReference`) switches on the optional ``families`` feature
+    group: sentence-family size, distinct bodies and Lang & Stice-Lawrence phrases in that corpus.
     """
 
     def __init__(self, references: dict[str, NgramReference] | None = None, C: float = 1.0,
-                 use_text: bool = True, class_weight: str | None = "balanced", max_features: int | None = 10000):
+                 use_text: bool = True, class_weight: str | None = "balanced", max_features: int | None = 10000,
+                 reuse=None):
         self.references = references
+        self.reuse = reuse
         self.max_features = max_features
         self.C = C
         self.use_text = use_text
@@ -167,10 +171,11 @@ class BoilerplateDetector(BaseEstimator):
     def _frame(self, records):
         if isinstance(records, pd.DataFrame):
             return records
-        return frame(records, default_tokenizer(), self.references, with_signals=True)
+        return frame(records, default_tokenizer(), self.references, with_signals=True, reuse=self.reuse)
 
     def fit(self, records: Sequence[dict], boilerplate: Sequence[bool]):
-        columns = [("signals", StandardScaler(), list(NUMERIC_COLUMNS))]
+        signals = list(NUMERIC_COLUMNS) + (list(self.reuse.columns) if self.reuse is not None else [])
+        columns = [("signals", StandardScaler(), signals)]
         if self.use_text:
             columns += [view for view in _text_views(min_df=2, max_features=self.max_features)
                         if view[0] in ("words", "chars")]

@@ -27,6 +27,7 @@ from .tokenizer import default_tokenizer
 
 MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
 REFERENCE_NAMES = ("word4", "char8")
+REUSE_FILE = "reuse.safetensors"  # the optional `families` boilerplate features (nlp/reuse_reference.py)
 
 
 @dataclass
@@ -80,7 +81,7 @@ class LinearModel(TaggerModel):
     def predict(self, records: Sequence[dict]) -> Predictions:
         # One feature frame serves both classifiers; each selects its columns by name.
         features = frame(records, default_tokenizer(), self.boilerplate.references, with_signals=True,
-                         cue_words=self.themes.cue_words)
+                         cue_words=self.themes.cue_words, reuse=self.boilerplate.reuse)
         scores = self.themes.predict_proba(features)
         bp_scores = self.boilerplate.predict_proba(features)
         return Predictions(self.labels, self.themes.decide(scores), scores,
@@ -91,13 +92,17 @@ class LinearModel(TaggerModel):
         self._write_config(path, {
             "themes": {"params": self.themes.get_params(), "thresholds": self.themes.thresholds_.tolist(),
                        "trained": self.themes.trained_.tolist()},
-            "boilerplate": {"params": {k: v for k, v in self.boilerplate.get_params().items() if k != "references"},
-                            "threshold": self.boilerplate.threshold_},
+            "boilerplate": {"params": {k: v for k, v in self.boilerplate.get_params().items()
+                                       if k not in ("references", "reuse")},
+                            "threshold": self.boilerplate.threshold_,
+                            "features": "families" if self.boilerplate.reuse is not None else "default"},
             "tokenizer_hash": default_tokenizer().hash,
         })
         sio.dump(self.themes.pipeline_, path / "themes.skops", compression=zipfile.ZIP_DEFLATED)
         sio.dump(self.boilerplate.pipeline_, path / "boilerplate.skops", compression=zipfile.ZIP_DEFLATED)
         save_references(path / "references.safetensors", self.boilerplate.references or {})
+        if self.boilerplate.reuse is not None:
+            self.boilerplate.reuse.save(path / REUSE_FILE)
 
     @classmethod
     def load(cls, path: Path, config: dict, labelset: LabelSet) -> "LinearModel":
@@ -107,7 +112,12 @@ class LinearModel(TaggerModel):
         themes.trained_ = np.array(config["themes"]["trained"], dtype=bool)
         themes.pipeline_ = _load_skops(path / "themes.skops")
         references = load_references(path / "references.safetensors", REFERENCE_NAMES)
-        boilerplate = BoilerplateDetector(references=references, **config["boilerplate"]["params"])
+        reuse = None
+        if config["boilerplate"].get("features") == "families":
+            from .reuse_reference import ReuseReference
+
+            reuse = ReuseReference.load(path / REUSE_FILE)
+        boilerplate = BoilerplateDetector(references=references, reuse=reuse, **config["boilerplate"]["params"])
         boilerplate.pipeline_ = _load_skops(path / "boilerplate.skops")
         boilerplate.threshold_ = config["boilerplate"]["threshold"]
         if config.get("tokenizer_hash") not in (None, default_tokenizer().hash):
@@ -165,9 +175,14 @@ def resolve_model_path(name_or_path: str | Path) -> Path:
     raise ModelError(f"{name_or_path}: no model directory with a config.json here or in {MODELS_DIR}")
 
 
-def load_model(name_or_path: str | Path) -> TaggerModel:
-    """Load any saved model; ``keyword`` or ``keyword:<label set>`` gives the rule baseline."""
+def load_model(name_or_path: str | Path, backend: str | None = None) -> TaggerModel:
+    """Load any saved model; ``keyword`` or ``keyword:<label set>`` gives the rule baseline.
+
+    ``backend`` (bert models only): ``torch`` (default), ``onnx`` or ``onnx-fp32``; see :mod:`nlp.bert`.
+    """
     name = str(name_or_path)
+    if backend not in (None, "torch") and (name == "keyword" or name.startswith("keyword:")):
+        raise ModelError(f"backend {backend!r} is for bert models; {name!r} is a keyword model")
     if name == "keyword" or name.startswith("keyword:"):
         return KeywordModel(load_labelset(name.partition(":")[2] or "gov-disclosure-v1"))
     path = resolve_model_path(name_or_path)
@@ -180,5 +195,9 @@ def load_model(name_or_path: str | Path) -> TaggerModel:
         kinds["bert"] = BertModel
     if config.get("kind") not in kinds:
         raise ModelError(f"{path}: unknown model kind {config.get('kind')!r}")
+    if backend not in (None, "torch"):
+        if config["kind"] != "bert":
+            raise ModelError(f"backend {backend!r} is for bert models; {path} is a {config['kind']} model")
+        return kinds["bert"].load(path, config, labelset, backend=backend)
     return kinds[config["kind"]].load(path, config, labelset)
 

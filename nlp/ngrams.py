@@ -27,13 +27,13 @@ def mask_numbers(text: str) -> str:
     return _CN_COUNT.sub(NUMBER, _DIGITS.sub(NUMBER, text))
 
 
-def char_ngrams(text: str, n: int = 8) -> list[str]:
-    text = re.sub(r"\s+", "", mask_numbers(text))
+def char_ngrams(text: str, n: int = 8, mask: bool = True) -> list[str]:
+    text = re.sub(r"\s+", "", mask_numbers(text) if mask else text)
     return [text[i:i + n] for i in range(len(text) - n + 1)]
 
 
-def word_ngrams(tokens: Sequence[str], n: int = 4) -> list[str]:
-    words = [mask_numbers(t) for t in tokens]
+def word_ngrams(tokens: Sequence[str], n: int = 4, mask: bool = True) -> list[str]:
+    words = [mask_numbers(t) for t in tokens] if mask else list(tokens)
     return ["\x1f".join(words[i:i + n]) for i in range(len(words) - n + 1)]
 
 

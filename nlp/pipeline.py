@@ -84,9 +84,12 @@ def _tag_in_worker(report) -> Document:
     return _WORKER(report)
 
 
-def load(name_or_path: str | Path = "default") -> Tagger:
-    """A ready tagger from a model directory, a name under ``models/``, or ``keyword``."""
-    return Tagger(load_model(name_or_path))
+def load(name_or_path: str | Path = "default", backend: str | None = None) -> Tagger:
+    """A ready tagger from a model directory, a name under ``models/``, or ``keyword``.
+
+    ``backend`` picks the runtime of a bert model: ``torch`` (default), ``onnx`` or ``onnx-fp32``.
+    """
+    return Tagger(load_model(name_or_path, backend=backend))
 
 
 def tag_rows(doc: Document) -> list[dict]:
