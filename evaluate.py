@@ -22,14 +22,9 @@ import numpy as np
 import typer
 
 from nlp.evaluation import compare, evaluate
-from nlp.gold import GoldError, load_gold, read_documents
+from nlp.gold import GoldError, gold_records, load_gold, read_documents
 from nlp.labels import LabelSetError
 from nlp.models import ModelError, load_model
-
-
-def gold_records(segments, documents) -> list[dict]:
-    return [{"text": s.text, "section": s.section, "heading": s.heading, "doc_text": documents.get(s.doc_id)}
-            for s in segments]
 
 
 def _png(fig) -> str:

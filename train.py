@@ -22,8 +22,8 @@ import typer
 
 from nlp.corpus import iter_corpus
 from nlp.evaluation import evaluate
-from nlp.gold import GoldSegment, load_gold, read_documents
-from nlp.labels import load_labelset
+from nlp.gold import GoldError, gold_records, load_gold, read_documents
+from nlp.labels import LabelSetError, load_labelset
 from nlp.linear import BoilerplateDetector, LinearTagger
 from nlp.models import LinearModel
 from nlp.ngrams import build_references
@@ -31,11 +31,6 @@ from nlp.reuse_reference import ReuseReference
 from nlp.tokenizer import default_tokenizer
 
 DEFAULT_REFERENCE = Path(__file__).resolve().parent.parent / "shared" / "corpus"
-
-
-def gold_records(segments: list[GoldSegment], documents: dict[str, str]) -> list[dict]:
-    return [{"text": s.text, "section": s.section, "heading": s.heading, "doc_text": documents.get(s.doc_id)}
-            for s in segments]
 
 
 def data_hash(gold: Path) -> str:
@@ -62,7 +57,8 @@ def write_card(out: Path, card: dict) -> None:
         f"{card['description']}", "",
         "## Data",
         f"- gold: `{card['data']['gold']}` (sha256 {card['data']['hash']}), label set `{card['label_set']}`",
-        f"- segments: train {card['data']['n_train']}, dev {card['data']['n_dev']}, test {card['data']['n_test']}",
+        f"- segments: train {card['data']['n_train']}, dev {card['data']['n_dev']}, test {card['data']['n_test']}; "
+        f"fitted on {card['parameters'].get('fit_on', 'train')}",
         f"- boilerplate reference corpus: {card['data']['reference']} ({card['data']['reference_docs']} reports)", "",
         "## Metrics (bootstrap 95 % intervals by document)", "",
         "| split | theme micro-F1 | theme macro-F1 | boilerplate F1 | segments |", "|---|---|---|---|---|",
@@ -119,31 +115,51 @@ def main(
     lr: float = typer.Option(1e-4, help="bert: encoder learning rate (the head uses 20x)."),
     max_steps: int = typer.Option(None, help="bert: stop after this many optimiser steps (smoke tests)."),
     pooling: str = typer.Option(None, help="bert: mean | segment | cls [default: segment with --context, else mean]."),
+    fit_on: str = typer.Option("train", "--fit-on",
+                               help="linear: train (thresholds tuned on dev + out-of-fold train scores) | train+dev "
+                                    "(fit on both, thresholds from out-of-fold scores; dev is then not a held-out score)."),
     seed: int = typer.Option(0),
     name: str = typer.Option(None, help="Model name in the card [default: the output directory's name]."),
 ):
-    """Train on `train`, tune thresholds on `dev`, score `dev` and `test`, save weights and card."""
+    """Train on `train` (or `train`+`dev`), tune thresholds on held-out scores, score `test`, save weights and card."""
     t0 = time.time()
-    train = load_gold(gold, "train", labelset)
-    dev = load_gold(gold, "dev", labelset)
-    test = load_gold(gold, "test", labelset) if (not gold.is_dir() or (gold / "test.jsonl").exists()) else []
-    labels = load_labelset(labelset or train[0].label_set)
+    if model not in ("linear", "bert"):
+        raise typer.BadParameter(f"unknown --model {model!r}; expected linear or bert")
+    if fit_on not in ("train", "train+dev"):
+        raise typer.BadParameter(f"unknown --fit-on {fit_on!r}; expected train or train+dev")
+    if model == "bert" and fit_on != "train":
+        raise typer.BadParameter("--fit-on is for linear models; bert stops early on dev, so it never fits on it")
+    try:
+        train = load_gold(gold, "train", labelset)
+        dev = load_gold(gold, "dev", labelset)
+        test = load_gold(gold, "test", labelset) if (not gold.is_dir() or (gold / "test.jsonl").exists()) else []
+        labels = load_labelset(labelset or train[0].label_set)
+    except (GoldError, LabelSetError) as err:
+        typer.echo(f"error: {err}", err=True)
+        raise typer.Exit(2)
     documents = read_documents(gold / "documents.jsonl") if (gold / "documents.jsonl").exists() else {}
     records = {split: gold_records(segs, documents) for split, segs in (("train", train), ("dev", dev), ("test", test))}
     if model == "linear":
         texts, ref_name = reference_texts(reference, documents)
         refs = build_references(texts, default_tokenizer())
-        themes = LinearTagger(C=C, cue_words=labels.cue_words()).fit(records["train"], [s.themes for s in train], labels.ids)
-        oof = themes.cross_val_proba(records["train"], [s.themes for s in train], [s.doc_id for s in train])
-        themes.tune_thresholds(records["dev"], [s.themes for s in dev], prior=(oof, [s.themes for s in train]))
         if boilerplate_features not in ("default", "families"):
             raise typer.BadParameter(f"unknown --boilerplate-features {boilerplate_features!r}; expected default or families")
+        # Thresholds come from held-out scores: dev (unless it is fitted on) plus out-of-fold scores of the fit data.
+        fit, fit_records = (train, records["train"]) if fit_on == "train" else (train + dev, records["train"] + records["dev"])
+        tune, tune_records = (dev, records["dev"]) if fit_on == "train" else ([], [])
+        groups = [s.doc_id for s in fit]
+        themes = LinearTagger(C=C, cue_words=labels.cue_words()).fit(fit_records, [s.themes for s in fit], labels.ids)
+        oof = themes.cross_val_proba(fit_records, [s.themes for s in fit], groups)
+        themes.tune_thresholds(tune_records, [s.themes for s in tune], prior=(oof, [s.themes for s in fit]))
         reuse = ReuseReference.for_training(reference, documents) if boilerplate_features == "families" else None
         detector = BoilerplateDetector(references=refs, C=boilerplate_C, reuse=reuse).fit(
-            records["train"], [s.boilerplate for s in train])
-        detector.tune_threshold(records["dev"], [s.boilerplate for s in dev])
+            fit_records, [s.boilerplate for s in fit])
+        prior = None
+        if fit_on == "train+dev":
+            prior = (detector.cross_val_proba(fit_records, [s.boilerplate for s in fit], groups), [s.boilerplate for s in fit])
+        detector.tune_threshold(tune_records, [s.boilerplate for s in tune], prior=prior)
         tagger = LinearModel(labels, themes, detector)
-        params = {"themes": themes.get_params(),
+        params = {"fit_on": fit_on, "themes": themes.get_params(),
                   "boilerplate": {"C": boilerplate_C, "use_text": True, "features": boilerplate_features},
                   "thresholds": dict(zip(labels.ids, themes.thresholds_.round(4).tolist())),
                   "boilerplate_threshold": round(detector.threshold_, 4)}
@@ -161,11 +177,9 @@ def main(
                   "boilerplate_threshold": round(tagger.boilerplate_threshold, 4),
                   "training": {k: v for k, v in tagger.training_log.items() if k != "loss"}}
         extra = {"reference": None, "reference_docs": 0}
-    else:
-        raise typer.BadParameter(f"unknown --model {model!r}; expected linear or bert")
     seconds = time.time() - t0
-    metrics = {split: summary(evaluate(segs, tagger.predict(records[split]))) for split, segs in
-               (("dev", dev), ("test", test)) if segs}
+    held_out = (("dev", dev), ("test", test)) if fit_on == "train" else (("test", test),)
+    metrics = {split: summary(evaluate(segs, tagger.predict(records[split]))) for split, segs in held_out if segs}
     name = name or out.name
     tagger.card = {
         "name": name, "kind": model, "label_set": labels.name, "labels": labels.ids,

@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from nlp.bert import cpu_threads  # noqa: E402
-from nlp.gold import load_gold, read_documents  # noqa: E402
+from nlp.gold import gold_records, load_gold, read_documents  # noqa: E402
 from nlp.models import load_model  # noqa: E402
 
 
@@ -35,8 +35,7 @@ def main() -> None:
     args = parser.parse_args()
     documents = read_documents(args.gold / "documents.jsonl")
     segments = load_gold(args.gold)
-    records = [{"text": s.text, "section": s.section, "heading": s.heading, "doc_text": documents.get(s.doc_id)}
-               for s in segments]
+    records = gold_records(segments, documents)
     chars = sum(len(r["text"]) for r in records)
     print(f"{len(records)} segments ({chars} characters), {cpu_threads()} threads, "
           f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores visible")

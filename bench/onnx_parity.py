@@ -4,7 +4,8 @@
 
 For ONNX fp32 (model.onnx) and ONNX int8 (model.int8.onnx): the share of segments whose theme set
 and boilerplate flag are identical to torch's, the largest score difference, and micro-F1 / boilerplate
-F1 against gold for each runtime.
+F1 against gold for each runtime; and how many segments have a score within a small logit distance of
+its threshold (those are the labels any numeric noise can flip).
 """
 
 import argparse
@@ -17,8 +18,19 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from nlp.evaluation import evaluate  # noqa: E402
-from nlp.gold import load_gold, read_documents  # noqa: E402
+from nlp.gold import gold_records, load_gold, read_documents  # noqa: E402
 from nlp.models import load_model  # noqa: E402
+
+
+def _logit(p):
+    p = np.clip(np.asarray(p, dtype=float), 1e-6, 1 - 1e-6)
+    return np.log(p / (1 - p))
+
+
+def near_threshold(model, pred, margins=(0.05, 0.1, 0.3)) -> str:
+    distance = np.abs(np.column_stack([_logit(pred.scores), _logit(pred.boilerplate_scores)])
+                      - _logit(np.r_[model.thresholds, model.boilerplate_threshold])).min(axis=1)
+    return ", ".join(f"m={m}: {np.mean(distance < m):.1%}" for m in margins)
 
 
 def main() -> None:
@@ -29,10 +41,10 @@ def main() -> None:
     args = parser.parse_args()
     documents = read_documents(args.gold / "documents.jsonl")
     gold = load_gold(args.gold, args.split)
-    records = [{"text": s.text, "section": s.section, "heading": s.heading, "doc_text": documents.get(s.doc_id)}
-               for s in gold]
+    records = gold_records(gold, documents)
     reference = load_model(args.model).predict(records)
     ref_eval = evaluate(gold, reference, n_boot=200)
+    print(f"segments with a logit within m of its threshold: {near_threshold(load_model(args.model), reference)}")
     print(f"torch fp32: micro-F1 {ref_eval['micro_f1']:.4f}  boilerplate F1 {ref_eval['boilerplate_f1']:.4f}  "
           f"({len(gold)} {args.split} segments)")
     for backend, name in (("onnx-fp32", "ONNX fp32"), ("onnx", "ONNX int8")):

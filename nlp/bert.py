@@ -37,6 +37,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from .gold import gold_records
 from .labels import LabelSet
 from .models import ModelError, Predictions, TaggerModel, _read_card
 
@@ -450,8 +451,7 @@ def train_bert(cfg: BertTrainingConfig, labelset: LabelSet, train_segments, dev_
     net = _net_class()(encoder, len(labels) + 1, pooling, cfg.dropout).to(device)
 
     def records(segs):
-        return [{"text": s.text, "section": s.section, "heading": s.heading, "doc_text": documents.get(s.doc_id)}
-                for s in segs]
+        return gold_records(segs, documents)
 
     def targets(segs):
         y = np.array([[label in s.themes for label in labels] + [bool(s.boilerplate)] for s in segs], dtype=bool)

@@ -38,9 +38,20 @@ def _print_summary(summary: batch.Summary, out: Path, failed_path: Path) -> None
     table.add_row("sections found", ", ".join(f"{k} {v}" for k, v in sorted(summary.sections.items())))
     console.print(table)
     for entry in summary.failed[:20]:
-        console.print(f"[red]failed[/red] {entry['path']}: {entry['reason']}")
+        console.print("[red]failed[/red] " + escape(f"{entry['path']}: {entry['reason']}"))
     if len(summary.failed) > 20:
         console.print(f"… and {len(summary.failed) - 20} more in {failed_path}")
+
+
+def _provenance(command: str, **extra) -> dict:
+    """What produced an output file, written beside it (``<out>.meta.json``; Parquet schema metadata too)."""
+    from datetime import datetime, timezone
+
+    from . import __version__
+
+    return {"command": command, "argv": sys.argv[1:], "package_version": __version__,
+            "tokenizer_hash": Tokenizer().hash, "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            **extra}
 
 
 def _prepare(paths: List[str], out: Path) -> list[Path]:
@@ -48,7 +59,7 @@ def _prepare(paths: List[str], out: Path) -> list[Path]:
         output_format(out)
         return batch.expand_paths(paths)
     except (ValueError, FileNotFoundError) as err:
-        console.print(f"[red]error:[/red] {err}")
+        console.print("[red]error:[/red] " + escape(str(err)))
         raise typer.Exit(2)
 
 
@@ -69,7 +80,7 @@ def segment(
     failed_path = failed or out.with_name("failed.jsonl")
     if not resume:
         failed_path.unlink(missing_ok=True)
-    sink = RowSink(out, SEGMENT_COLUMNS, resume=resume)
+    sink = RowSink(out, SEGMENT_COLUMNS, resume=resume, meta=_provenance("segment"))
     summary = batch.run(files, sink, _segment_work, setup=Tokenizer, n_process=workers,
                         failed_path=failed_path, desc="segment", progress=progress)
     sink.close()
@@ -132,19 +143,23 @@ def tag(
 
         os.environ["NLP_TORCH_THREADS"] = str(max(1, available_cores() // workers))
     try:
-        labels = load_model(model, backend=backend if backend != "torch" else None).labels
+        loaded = load_model(model, backend=backend if backend != "torch" else None)
     except (ModelError, ValueError) as err:
         console.print("[red]error:[/red] " + escape(str(err)))
         raise typer.Exit(2)
     failed_path = failed or out.with_name("failed.jsonl")
     if not resume:
         failed_path.unlink(missing_ok=True)
+    labels = loaded.labels
     columns = ["doc_id", "path", "section", "heading", "start", "end", "text", "themes", "boilerplate",
                "boilerplate_score"] + [f"score_{label}" for label in labels]
-    sink = RowSink(out, columns, resume=resume)
+    meta = _provenance("tag", model=str(model), model_kind=loaded.kind, label_set=loaded.labelset.name,
+                       backend=backend if loaded.kind == "bert" else None, model_test_metrics={k: v for k, v in (loaded.card.get("metrics", {}).get("test") or {}).items()
+                                                            if isinstance(v, (int, float))})
+    sink = RowSink(out, columns, resume=resume, meta=meta)
     summary_sink = None
     if doc_summary:
-        summary_sink = RowSink(doc_summary, summary_columns(labels), resume=resume)
+        summary_sink = RowSink(doc_summary, summary_columns(labels), resume=resume, meta=meta)
         if resume:  # a report is done only when both outputs have it
             sink.done &= summary_sink.done
     on_result = (lambda r: summary_sink.write_document(r.key, [r.extra["summary"]])) if summary_sink else None
@@ -166,7 +181,7 @@ def sections(path: Path = typer.Argument(..., help="One report file."),
     try:
         doc = Document.from_path(path)
     except ReadError as err:
-        console.print(f"[red]error:[/red] {err}")
+        console.print("[red]error:[/red] " + escape(str(err)))
         raise typer.Exit(1)
     if as_json:
         json.dump({"sections": [s.__dict__ for s in doc.sections], "audit": doc.audit.to_dict(),

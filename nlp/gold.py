@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from typing import Sequence
 from pathlib import Path
 
 from .labels import LabelSet, LabelSetError, load_labelset
@@ -79,6 +80,12 @@ def read_documents(path: str | Path) -> dict[str, str]:
     """``documents.jsonl``: doc_id → normalised text."""
     with open(path, encoding="utf-8") as f:
         return {row["doc_id"]: row["text"] for row in map(json.loads, filter(str.strip, f))}
+
+
+def gold_records(segments: Sequence[GoldSegment], documents: dict[str, str]) -> list[dict]:
+    """Model input records of gold segments, each with its report's text (``doc_text``) for context features."""
+    return [{"text": s.text, "section": s.section, "heading": s.heading, "doc_text": documents.get(s.doc_id)}
+            for s in segments]
 
 
 def _files(path: Path, split: str | None) -> list[tuple[Path, str | None]]:

@@ -61,6 +61,22 @@ def best_threshold(y_true: np.ndarray, scores: np.ndarray, default: float = 0.5)
     return best
 
 
+def out_of_fold(estimator, records: Sequence[dict], targets: Sequence, groups: Sequence[str], n_splits: int = 5,
+                *fit_args) -> np.ndarray:
+    """Scores of each record from a clone of ``estimator`` fitted without its document (GroupKFold)."""
+    from sklearn.base import clone
+    from sklearn.model_selection import GroupKFold
+
+    scores = None
+    for fit_idx, held_idx in GroupKFold(n_splits=min(n_splits, len(set(groups)))).split(records, groups=groups):
+        fold = clone(estimator).fit([records[i] for i in fit_idx], [targets[i] for i in fit_idx], *fit_args)
+        held = fold.predict_proba([records[i] for i in held_idx])
+        if scores is None:
+            scores = np.zeros((len(records),) + held.shape[1:])
+        scores[held_idx] = held
+    return scores
+
+
 class LinearTagger(BaseEstimator):
     """Multi-label theme tagger: word, character and section/heading TF-IDF + one-vs-rest logistic regression."""
 
@@ -109,14 +125,7 @@ class LinearTagger(BaseEstimator):
     def cross_val_proba(self, records: Sequence[dict], themes: Sequence[Sequence[str]], groups: Sequence[str],
                         n_splits: int = 5) -> np.ndarray:
         """Out-of-fold scores on the training data, folds grouped by document."""
-        from sklearn.base import clone
-        from sklearn.model_selection import GroupKFold
-
-        scores = np.zeros((len(records), len(self.labels_)))
-        for fit_idx, held_idx in GroupKFold(n_splits=min(n_splits, len(set(groups)))).split(records, groups=groups):
-            fold = clone(self).fit([records[i] for i in fit_idx], [themes[i] for i in fit_idx], self.labels_)
-            scores[held_idx] = fold.predict_proba([records[i] for i in held_idx])
-        return scores
+        return out_of_fold(self, records, themes, groups, n_splits, self.labels_)
 
     def tune_thresholds(self, records: Sequence[dict], themes: Sequence[Sequence[str]],
                         prior: tuple[np.ndarray, Sequence[Sequence[str]]] | None = None):
@@ -193,8 +202,18 @@ class BoilerplateDetector(BaseEstimator):
             return np.zeros(0)
         return self.pipeline_.predict_proba(self._frame(records))[:, 1]
 
-    def tune_threshold(self, records: Sequence[dict], boilerplate: Sequence[bool]):
-        self.threshold_ = best_threshold(np.asarray(boilerplate, dtype=int), self.predict_proba(records))
+    def cross_val_proba(self, records: Sequence[dict], boilerplate: Sequence[bool], groups: Sequence[str],
+                        n_splits: int = 5) -> np.ndarray:
+        """Out-of-fold scores on the training data, folds grouped by document."""
+        return out_of_fold(self, records, list(boilerplate), groups, n_splits)
+
+    def tune_threshold(self, records: Sequence[dict], boilerplate: Sequence[bool],
+                       prior: tuple[np.ndarray, Sequence[bool]] | None = None):
+        """The F1-maximising threshold on a development split, plus ``prior`` (held-out scores, labels)."""
+        y, scores = np.asarray(boilerplate, dtype=int), self.predict_proba(records)
+        if prior is not None:
+            y, scores = np.r_[y, np.asarray(prior[1], dtype=int)], np.r_[scores, prior[0]]
+        self.threshold_ = best_threshold(y, scores)
         return self
 
     def predict(self, records: Sequence[dict]) -> np.ndarray:

@@ -8,6 +8,7 @@ from typing import List, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 console = Console(stderr=True)
@@ -68,7 +69,7 @@ def reuse(
         t0 = time.time()
         docs, failed = read_reports(paths or (), corpus)
     except (ValueError, FileNotFoundError) as err:
-        console.print(f"[red]error:[/red] {err}")
+        console.print("[red]error:[/red] " + escape(str(err)))
         raise typer.Exit(2)
     if not docs:
         console.print("[red]error:[/red] no readable reports")
@@ -97,4 +98,4 @@ def reuse(
             if "warning" in stats:
                 console.print(f"[yellow]warning[/yellow] {unit} {group}: {stats['warning']}")
     for entry in failed[:20]:
-        console.print(f"[red]failed[/red] {entry['path']}: {entry['reason']}")
+        console.print("[red]failed[/red] " + escape(f"{entry['path']}: {entry['reason']}"))

@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 from conftest import ROOT, SAMPLES
 from nlp.cli import app
 from nlp.records import RowSink, read_rows
+from nlp.tokenizer import Tokenizer
 
 runner = CliRunner()
 
@@ -48,6 +49,8 @@ def test_segment_command_finishes_and_lists_broken_files(corpus, tmp_path, suffi
     assert "empty" in reasons["empty.txt"] and "binary" in reasons["binary.txt"]
     assert "failed" in result.output and "3" in result.output
     assert not (tmp_path / f"segments.{suffix}.progress").exists()
+    meta = json.loads((tmp_path / f"segments.{suffix}.meta.json").read_text(encoding="utf-8"))
+    assert meta["command"] == "segment" and meta["tokenizer_hash"] == Tokenizer().hash
 
 
 def test_tag_command_rows_and_doc_summary(corpus, tmp_path):
@@ -61,6 +64,9 @@ def test_tag_command_rows_and_doc_summary(corpus, tmp_path):
     assert len(reports) == 7 and {"problems_share_staffing", "boilerplate_share", "audit_ok"} <= set(reports[0])
     seed = next(r for r in reports if r["doc_id"] == "000_dab85e2dbbd9bf66")
     assert float(seed["problems_share_platform"]) > 0
+    meta = json.loads((tmp_path / "tags.jsonl.meta.json").read_text(encoding="utf-8"))
+    assert meta["model_kind"] == "linear" and meta["label_set"] == "gov-disclosure-v1" and meta["backend"] is None
+    assert meta["model_test_metrics"]["micro_f1"] > 0.5 and meta["tokenizer_hash"] == Tokenizer().hash
 
 
 def test_resume_after_a_torn_write_gives_the_rows_of_a_clean_run(corpus, tmp_path):

@@ -10,6 +10,8 @@ import pytest
 from conftest import ROOT, SAMPLES
 from nlp.document import Document
 from nlp.features import records_from_segments
+from nlp.gold import gold_records, load_gold, read_documents
+from nlp.linear import best_threshold
 from nlp.models import load_model
 
 LABELSET = """name: toy-v1
@@ -108,3 +110,29 @@ def test_gold_with_ids_outside_the_label_set_is_refused(toy, tmp_path):
                             cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 2
     assert "['staffing'] are not defined by label set 'toy-v1'" in result.stderr
+
+
+def test_fit_on_train_and_dev_takes_thresholds_from_out_of_fold_scores(toy, tmp_path):
+    root, gold, _ = toy
+    out = tmp_path / "fit-all"
+    subprocess.run([sys.executable, "train.py", "--gold", str(gold), "--labelset", str(root / "toy-v1.yaml"),
+                    "--reference", str(root / "no-reference"), "--out", str(out), "--fit-on", "train+dev"],
+                   cwd=ROOT, check=True, capture_output=True)
+    card = json.loads((out / "card.json").read_text(encoding="utf-8"))
+    assert card["parameters"]["fit_on"] == "train+dev"
+    assert set(card["metrics"]) == {"test"}  # dev was fitted on: no longer a held-out score
+    model = load_model(out)
+    # The thresholds are the F1-best cuts of out-of-fold scores over train + dev, recomputed here.
+    labelset = str(root / "toy-v1.yaml")
+    fit = load_gold(gold, "train", labelset) + load_gold(gold, "dev", labelset)
+    records = gold_records(fit, read_documents(gold / "documents.jsonl"))
+    themes = [s.themes for s in fit]
+    oof = model.themes.cross_val_proba(records, themes, [s.doc_id for s in fit])  # clones, unfitted
+    y = np.array([[label in t for label in model.labels] for t in themes], dtype=int)
+    expected = [best_threshold(y[:, j], oof[:, j]) for j in range(len(model.labels))]
+    np.testing.assert_allclose(model.themes.thresholds_, expected)
+    assert "fitted on train+dev" in (out / "README.md").read_text(encoding="utf-8")
+    bad = subprocess.run([sys.executable, "train.py", "--gold", str(gold), "--out", str(tmp_path / "x"),
+                          "--model", "bert", "--base", "nowhere", "--fit-on", "train+dev"],
+                         cwd=ROOT, capture_output=True, text=True)
+    assert bad.returncode != 0 and "--fit-on is for linear models" in bad.stderr + bad.stdout
