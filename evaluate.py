@@ -11,9 +11,7 @@ docs/evaluation.md.
 
 from __future__ import annotations
 
-import base64
 import html
-import io
 import json
 from pathlib import Path
 from typing import List, Optional
@@ -22,26 +20,14 @@ import numpy as np
 import typer
 
 from nlp.evaluation import compare, evaluate
+from nlp.figures import data_uri, pyplot
 from nlp.gold import GoldError, gold_records, load_gold, read_documents
 from nlp.labels import LabelSetError
 from nlp.models import ModelError, load_model
 
 
-def _png(fig) -> str:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
-    import matplotlib.pyplot as plt
-
-    plt.close(fig)
-    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
-
-
 def _plots(results: dict) -> list[tuple[str, str]]:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     names = list(results)
     labels = list(next(iter(results.values()))["per_label"])
     figs = []
@@ -57,7 +43,7 @@ def _plots(results: dict) -> list[tuple[str, str]]:
     ax.set_ylabel("F1 (95 % CI, bootstrap by document)")
     ax.set_ylim(0, 1.05)
     ax.legend()
-    figs.append(("Per-label F1", _png(fig)))
+    figs.append(("Per-label F1", data_uri(fig)))
 
     first = results[names[0]]
     fig, ax = plt.subplots(figsize=(6, 5))
@@ -72,7 +58,7 @@ def _plots(results: dict) -> list[tuple[str, str]]:
     ax.set_xlabel("true share of segments")
     ax.set_ylabel("predicted share of segments")
     ax.legend()
-    figs.append(("Predicted vs true label proportions (what researchers aggregate)", _png(fig)))
+    figs.append(("Predicted vs true label proportions (what researchers aggregate)", data_uri(fig)))
 
     for name in names:
         co = np.array(results[name]["cooccurrence"], dtype=float)
@@ -88,7 +74,7 @@ def _plots(results: dict) -> list[tuple[str, str]]:
                     ax.text(j, i, int(co[i, j]), ha="center", va="center", fontsize=6,
                             color="white" if co[i, j] > co.max() / 2 else "black")
         fig.colorbar(im, ax=ax)
-        figs.append((f"Label co-occurrence confusion: {name}", _png(fig)))
+        figs.append((f"Label co-occurrence confusion: {name}", data_uri(fig)))
     return figs
 
 

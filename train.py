@@ -125,6 +125,8 @@ def main(
     t0 = time.time()
     if model not in ("linear", "bert"):
         raise typer.BadParameter(f"unknown --model {model!r}; expected linear or bert")
+    if boilerplate_features not in ("default", "families"):
+        raise typer.BadParameter(f"unknown --boilerplate-features {boilerplate_features!r}; expected default or families")
     if fit_on not in ("train", "train+dev"):
         raise typer.BadParameter(f"unknown --fit-on {fit_on!r}; expected train or train+dev")
     if model == "bert" and fit_on != "train":
@@ -142,8 +144,6 @@ def main(
     if model == "linear":
         texts, ref_name = reference_texts(reference, documents)
         refs = build_references(texts, default_tokenizer())
-        if boilerplate_features not in ("default", "families"):
-            raise typer.BadParameter(f"unknown --boilerplate-features {boilerplate_features!r}; expected default or families")
         # Thresholds come from held-out scores: dev (unless it is fitted on) plus out-of-fold scores of the fit data.
         fit, fit_records = (train, records["train"]) if fit_on == "train" else (train + dev, records["train"] + records["dev"])
         tune, tune_records = (dev, records["dev"]) if fit_on == "train" else ([], [])

@@ -419,11 +419,15 @@ def tune_thresholds(y: np.ndarray, scores: np.ndarray, trained: np.ndarray) -> n
     return np.array([midpoint_threshold(y[:, j], scores[:, j]) if trained[j] else 1.01 for j in range(y.shape[1])])
 
 
+def targets(segments, labels: Sequence[str]) -> np.ndarray:
+    """``[n, len(labels) + 1]`` booleans: each theme, then boilerplate (the net's output order)."""
+    y = np.array([[label in s.themes for label in labels] + [bool(s.boilerplate)] for s in segments], dtype=bool)
+    return y.reshape(len(segments), len(labels) + 1)
+
+
 def retune(model: "BertModel", dev_records: Sequence[dict], dev_segments, batch_size: int = 64) -> "BertModel":
     """Set the theme and boilerplate thresholds of ``model`` from its scores on dev (weights unchanged)."""
-    labels = model.labels
-    y = np.array([[label in s.themes for label in labels] + [bool(s.boilerplate)] for s in dev_segments], dtype=bool)
-    y = y.reshape(len(dev_segments), len(labels) + 1)
+    y = targets(dev_segments, model.labels)
     probs = 1.0 / (1.0 + np.exp(-model.logits(dev_records, batch_size).astype(np.float64)))
     model.thresholds = tune_thresholds(y[:, :-1], probs[:, :-1], model.trained)
     model.boilerplate_threshold = midpoint_threshold(y[:, -1], probs[:, -1])
@@ -450,15 +454,8 @@ def train_bert(cfg: BertTrainingConfig, labelset: LabelSet, train_segments, dev_
     pooling = cfg.pooling or ("segment" if cfg.context else "mean")
     net = _net_class()(encoder, len(labels) + 1, pooling, cfg.dropout).to(device)
 
-    def records(segs):
-        return gold_records(segs, documents)
-
-    def targets(segs):
-        y = np.array([[label in s.themes for label in labels] + [bool(s.boilerplate)] for s in segs], dtype=bool)
-        return y.reshape(len(segs), len(labels) + 1)
-
-    train_records, dev_records = records(train_segments), records(dev_segments)
-    y_train, y_dev = targets(train_segments), targets(dev_segments)
+    train_records, dev_records = gold_records(train_segments, documents), gold_records(dev_segments, documents)
+    y_train, y_dev = targets(train_segments, labels), targets(dev_segments, labels)
     settings = {"context": cfg.context, "context_chars": cfg.context_chars, "max_length": cfg.max_length,
                 "pooling": pooling, "dropout": cfg.dropout, "base": cfg.base, "init": cfg.init}
     train_examples = encode(tokenizer, *model_inputs(train_records, cfg.context, cfg.context_chars), cfg.max_length)

@@ -143,7 +143,7 @@ def tag(
 
         os.environ["NLP_TORCH_THREADS"] = str(max(1, available_cores() // workers))
     try:
-        loaded = load_model(model, backend=backend if backend != "torch" else None)
+        loaded = load_model(model, backend=backend)
     except (ModelError, ValueError) as err:
         console.print("[red]error:[/red] " + escape(str(err)))
         raise typer.Exit(2)
@@ -153,9 +153,10 @@ def tag(
     labels = loaded.labels
     columns = ["doc_id", "path", "section", "heading", "start", "end", "text", "themes", "boilerplate",
                "boilerplate_score"] + [f"score_{label}" for label in labels]
+    test_metrics = loaded.card.get("metrics", {}).get("test") or {}
     meta = _provenance("tag", model=str(model), model_kind=loaded.kind, label_set=loaded.labelset.name,
-                       backend=backend if loaded.kind == "bert" else None, model_test_metrics={k: v for k, v in (loaded.card.get("metrics", {}).get("test") or {}).items()
-                                                            if isinstance(v, (int, float))})
+                       backend=backend if loaded.kind == "bert" else None,
+                       model_test_metrics={k: v for k, v in test_metrics.items() if isinstance(v, (int, float))})
     sink = RowSink(out, columns, resume=resume, meta=meta)
     summary_sink = None
     if doc_summary:
@@ -163,8 +164,7 @@ def tag(
         if resume:  # a report is done only when both outputs have it
             sink.done &= summary_sink.done
     on_result = (lambda r: summary_sink.write_document(r.key, [r.extra["summary"]])) if summary_sink else None
-    summary = batch.run(files, sink, _tag_work, setup=_TagSetup(model, backend if backend != "torch" else None),
-                        n_process=workers,
+    summary = batch.run(files, sink, _tag_work, setup=_TagSetup(model, backend), n_process=workers,
                         failed_path=failed_path, desc="tag", progress=progress, on_result=on_result)
     sink.close()
     if summary_sink:

@@ -181,9 +181,10 @@ def load_model(name_or_path: str | Path, backend: str | None = None) -> TaggerMo
     ``backend`` (bert models only): ``torch`` (default), ``onnx`` or ``onnx-fp32``; see :mod:`nlp.bert`.
     """
     name = str(name_or_path)
-    if backend not in (None, "torch") and (name == "keyword" or name.startswith("keyword:")):
-        raise ModelError(f"backend {backend!r} is for bert models; {name!r} is a keyword model")
+    other_backend = backend not in (None, "torch")
     if name == "keyword" or name.startswith("keyword:"):
+        if other_backend:
+            raise ModelError(f"backend {backend!r} is for bert models; {name!r} is a keyword model")
         return KeywordModel(load_labelset(name.partition(":")[2] or "gov-disclosure-v1"))
     path = resolve_model_path(name_or_path)
     config = json.loads((path / "config.json").read_text(encoding="utf-8"))
@@ -195,9 +196,9 @@ def load_model(name_or_path: str | Path, backend: str | None = None) -> TaggerMo
         kinds["bert"] = BertModel
     if config.get("kind") not in kinds:
         raise ModelError(f"{path}: unknown model kind {config.get('kind')!r}")
-    if backend not in (None, "torch"):
-        if config["kind"] != "bert":
-            raise ModelError(f"backend {backend!r} is for bert models; {path} is a {config['kind']} model")
-        return kinds["bert"].load(path, config, labelset, backend=backend)
-    return kinds[config["kind"]].load(path, config, labelset)
+    if not other_backend:
+        return kinds[config["kind"]].load(path, config, labelset)
+    if config["kind"] != "bert":
+        raise ModelError(f"backend {backend!r} is for bert models; {path} is a {config['kind']} model")
+    return kinds["bert"].load(path, config, labelset, backend=backend)
 

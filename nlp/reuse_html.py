@@ -9,7 +9,6 @@ folder beside it.
 
 from __future__ import annotations
 
-import base64
 import html
 import json
 from pathlib import Path
@@ -17,22 +16,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .figures import data_uri, pyplot
 from .reuse import ReuseResult
 
 LEVELS = ("township", "county", "city", "province", "central", "department")
 
 
-def _plt():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
-
-
 def _boxplot_by(reports: pd.DataFrame, key: str, order: list, units: list[str], title: str):
-    plt = _plt()
+    plt = pyplot()
     fig, axes = plt.subplots(len(units), 1, figsize=(max(6.5, 0.55 * len(order) + 2), 3.3 * len(units)),
                              squeeze=False)
     for ax, unit in zip(axes[:, 0], units):
@@ -50,7 +41,7 @@ def _boxplot_by(reports: pd.DataFrame, key: str, order: list, units: list[str], 
 
 
 def _top_families(families: pd.DataFrame, top: int):
-    plt = _plt()
+    plt = pyplot()
     fam = families.head(top)
     fig, ax = plt.subplots(figsize=(8, 0.32 * max(len(fam), 3) + 1.2))
     y = np.arange(len(fam))[::-1]
@@ -66,7 +57,7 @@ def _top_families(families: pd.DataFrame, top: int):
 
 
 def _stickiness(reports: pd.DataFrame, unit: str):
-    plt = _plt()
+    plt = pyplot()
     pairs = reports[(reports["section"] == "all") & reports["prev_doc_id"].notna()]
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
     bins = np.linspace(0, 1, 11)
@@ -83,13 +74,6 @@ def _stickiness(reports: pd.DataFrame, unit: str):
     axes[1].set_title("Similarity vs length (why it is adjusted)", fontsize=10)
     fig.tight_layout()
     return fig
-
-
-def _save(fig, path: Path) -> str:
-    plt = _plt()
-    fig.savefig(path, format="png", dpi=110, bbox_inches="tight")
-    plt.close(fig)
-    return "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode()
 
 
 def _table(df: pd.DataFrame, floats: str = "{:.3f}") -> str:
@@ -129,7 +113,7 @@ def write_html(result: ReuseResult, path: str | Path, top: int = 20) -> list[Pat
     pngs, imgs = [], ""
     for title, name, fig in figures:
         png = plots_dir / name
-        imgs += f"<h3>{html.escape(title)}</h3><img src='{_save(fig, png)}'>"
+        imgs += f"<h3>{html.escape(title)}</h3><img src='{data_uri(fig, png)}'>"
         pngs.append(png)
 
     summary_rows = []
