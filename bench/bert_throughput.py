@@ -13,16 +13,14 @@ import argparse
 import json
 import os
 import platform
-import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from nlp.io.workers import cpu_threads
+from nlp.labels.gold import gold_records, load_gold, read_documents
+from nlp.models.registry import load_model
 
-from nlp.bert import cpu_threads  # noqa: E402
-from nlp.gold import gold_records, load_gold, read_documents  # noqa: E402
-from nlp.models import load_model  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def main() -> None:

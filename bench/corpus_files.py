@@ -1,13 +1,11 @@
 """Write the shared corpus (seeds + excerpts) as one .txt file per report, for benchmarks of the file-based commands."""
 
-import sys
 import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from nlp.io.corpus import iter_corpus
 
-from nlp.corpus import iter_corpus  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 SHARED = ROOT.parent / "shared" / "corpus"
 

@@ -9,17 +9,15 @@ its threshold (those are the labels any numeric noise can flip).
 """
 
 import argparse
-import sys
 from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from nlp.evaluation.metrics import evaluate
+from nlp.labels.gold import gold_records, load_gold, read_documents
+from nlp.models.registry import load_model
 
-from nlp.evaluation import evaluate  # noqa: E402
-from nlp.gold import gold_records, load_gold, read_documents  # noqa: E402
-from nlp.models import load_model  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def _logit(p):

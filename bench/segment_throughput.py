@@ -7,8 +7,8 @@ import time
 
 from corpus_files import corpus_reports
 
-from nlp.document import Document
-from nlp.tokenizer import Tokenizer
+from nlp.text.document import Document
+from nlp.text.tokenizer import Tokenizer
 
 
 def main() -> None:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from corpus_files import ROOT, corpus_reports, write_corpus_files
 
-from nlp.tokenizer import Tokenizer
+from nlp.text.tokenizer import Tokenizer
 
 
 def run_tag(folder: Path, workers: int) -> tuple[float, int, float]:

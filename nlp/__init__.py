@@ -1,20 +1,26 @@
-"""Read, segment and tag Chinese government information-disclosure annual reports (政府信息公开工作年度报告)."""
+"""Read, segment and tag Chinese government information-disclosure annual reports (政府信息公开工作年度报告).
 
-from .document import Document
-from .reader import ReadError, read
-from .sections import Section, find_sections
-from .segments import Segment, segment
-from .tokenizer import Tokenizer
+Layers, each importing only from the ones before it (enforced by tests/test_architecture.py):
+``text`` (read, sections, segments, tokens) → ``io`` (corpora, batch runs, sinks, row schemas) →
+``labels`` (label sets, gold) → ``reuse`` (corpus reuse analytics) → ``models`` (model kinds, registry,
+tagger) → ``evaluation`` → ``training`` → ``cli``.
+"""
 
-__all__ = ["Document", "ReadError", "Section", "Segment", "Tagger", "Tokenizer", "find_sections", "load",
+from nlp.text.document import Document
+from nlp.text.reader import ReadError, read
+from nlp.text.sections import Section, find_sections
+from nlp.text.segments import Segment, segment
+from nlp.text.tokenizer import Tokenizer
+
+__all__ = ["Document", "ReadError", "Section", "Segment", "Tagger", "Tokenizer", "__version__", "find_sections", "load",
            "read", "segment", "to_frame"]
-__version__ = "0.1.0"
+from nlp._version import __version__
 
 
 def load(name_or_path="default", backend=None):
-    """A ready :class:`~nlp.pipeline.Tagger`: a model directory, a name under ``models/``, or ``keyword``;
+    """A ready :class:`~nlp.models.tagger.Tagger`: a model directory, a bundled model's name, or ``keyword``;
     ``backend`` (bert models): ``torch``, ``onnx`` or ``onnx-fp32``."""
-    from .pipeline import load as _load
+    from nlp.models.tagger import load as _load
 
     return _load(name_or_path, backend=backend)
 
@@ -22,8 +28,12 @@ def load(name_or_path="default", backend=None):
 def __getattr__(name):
     # The tagging stack (scikit-learn, skops) is imported only when asked for, so reading and
     # segmenting stay quick to start.
-    if name in ("Tagger", "to_frame"):
-        from . import pipeline
+    if name == "Tagger":
+        from nlp.models.tagger import Tagger
 
-        return getattr(pipeline, name)
+        return Tagger
+    if name == "to_frame":
+        from nlp.io.rows import to_frame
+
+        return to_frame
     raise AttributeError(f"module 'nlp' has no attribute {name!r}")

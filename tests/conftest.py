@@ -1,3 +1,4 @@
+import inspect
 import json
 from pathlib import Path
 
@@ -24,3 +25,33 @@ def excerpts() -> dict[str, dict]:
 @pytest.fixture(scope="session")
 def seed_paths() -> list[Path]:
     return sorted(SAMPLES.glob("*.txt"))
+
+
+SPECIAL = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
+
+
+@pytest.fixture(scope="session")
+def tiny_base(tmp_path_factory):
+    """A tiny randomly initialised Chinese BERT with a character vocabulary from the seed reports (no hub)."""
+    torch = pytest.importorskip("torch", reason="torch not installed (pip install -e '.[bert]')")
+    from transformers import BertConfig, BertTokenizerFast
+    from transformers import BertModel as HFBert
+
+    from nlp.text.document import Document
+
+    root = tmp_path_factory.mktemp("tiny-bert")
+    chars = sorted({c for p in sorted(SAMPLES.glob("*.txt")) for c in Document.from_path(p).text if not c.isspace()})
+    vocab = SPECIAL + chars + [f"##{c}" for c in chars if c.isascii() and c.isalnum()]
+    (root / "vocab.txt").write_text("\n".join(vocab) + "\n", encoding="utf-8")
+    options = {"do_lower_case": False, "tokenize_chinese_chars": True}
+    if "vocab" in inspect.signature(BertTokenizerFast.__init__).parameters:  # transformers 5
+        tokenizer = BertTokenizerFast(vocab={w: i for i, w in enumerate(vocab)}, **options)
+    else:  # transformers 4
+        tokenizer = BertTokenizerFast(vocab_file=str(root / "vocab.txt"), **options)
+    assert len(tokenizer) == len(vocab)
+    torch.manual_seed(0)
+    config = BertConfig(vocab_size=len(vocab), hidden_size=64, num_hidden_layers=2, num_attention_heads=2,
+                        intermediate_size=128, max_position_embeddings=128, type_vocab_size=2)
+    HFBert(config, add_pooling_layer=False).save_pretrained(root)
+    tokenizer.save_pretrained(root)
+    return root

@@ -13,8 +13,8 @@ from typer.testing import CliRunner
 
 from conftest import ROOT, SAMPLES
 from nlp.cli import app
-from nlp.records import RowSink, read_rows
-from nlp.tokenizer import Tokenizer
+from nlp.io.sinks import RowSink, read_rows
+from nlp.text.tokenizer import Tokenizer
 
 runner = CliRunner()
 

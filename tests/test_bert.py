@@ -5,7 +5,6 @@ vocabulary is the characters of the seed reports (every CJK character one token,
 bert-base-chinese); it is fine-tuned for a few dozen steps on real gold segments.
 """
 
-import inspect
 import json
 import subprocess
 import sys
@@ -18,45 +17,16 @@ from conftest import GOLD, ROOT, SAMPLES
 torch = pytest.importorskip("torch", reason="torch not installed (pip install -e '.[bert]')")
 transformers = pytest.importorskip("transformers", reason="transformers not installed (pip install -e '.[bert]')")
 
-from nlp.bert import (BertModel, BertTrainingConfig, export_onnx, length_batches, model_inputs,  # noqa: E402
-                      previous_sentence, train_bert)
-from nlp.document import Document  # noqa: E402
-from nlp.evaluation import evaluate  # noqa: E402
-from nlp.gold import load_gold, read_documents  # noqa: E402
-from nlp.labels import load_labelset  # noqa: E402
-from nlp.models import ModelError, load_model  # noqa: E402
-
-SPECIAL = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
-
-
-def gold_records(segments, documents):
-    return [{"text": s.text, "section": s.section, "heading": s.heading, "doc_text": documents.get(s.doc_id)}
-            for s in segments]
-
-
-@pytest.fixture(scope="module")
-def tiny_base(tmp_path_factory):
-    """A tiny randomly initialised Chinese BERT with a character vocabulary from the seed reports."""
-    from transformers import BertConfig, BertTokenizerFast
-    from transformers import BertModel as HFBert
-
-    root = tmp_path_factory.mktemp("tiny-bert")
-    chars = sorted({c for p in sorted(SAMPLES.glob("*.txt")) for c in Document.from_path(p).text if not c.isspace()})
-    vocab = SPECIAL + chars + [f"##{c}" for c in chars if c.isascii() and c.isalnum()]
-    (root / "vocab.txt").write_text("\n".join(vocab) + "\n", encoding="utf-8")
-    options = {"do_lower_case": False, "tokenize_chinese_chars": True}
-    if "vocab" in inspect.signature(BertTokenizerFast.__init__).parameters:  # transformers 5
-        tokenizer = BertTokenizerFast(vocab={w: i for i, w in enumerate(vocab)}, **options)
-    else:  # transformers 4
-        tokenizer = BertTokenizerFast(vocab_file=str(root / "vocab.txt"), **options)
-    assert len(tokenizer) == len(vocab)
-    torch.manual_seed(0)
-    config = BertConfig(vocab_size=len(vocab), hidden_size=64, num_hidden_layers=2, num_attention_heads=2,
-                        intermediate_size=128, max_position_embeddings=128, type_vocab_size=2)
-    HFBert(config, add_pooling_layer=False).save_pretrained(root)
-    tokenizer.save_pretrained(root)
-    return root
-
+from nlp.models.onnx import export_onnx  # noqa: E402
+from nlp.models.transformer import BertModel, length_batches, model_inputs, previous_sentence  # noqa: E402
+from nlp.text.inputs import SegmentInput  # noqa: E402
+from nlp.training.transformer import BertTrainingConfig, train_bert  # noqa: E402
+from nlp.text.document import Document  # noqa: E402
+from nlp.evaluation.metrics import evaluate  # noqa: E402
+from nlp.labels.gold import gold_records, load_gold, read_documents  # noqa: E402
+from nlp.labels.labelset import load_labelset  # noqa: E402
+from nlp.models.base import ModelError  # noqa: E402
+from nlp.models.registry import load_model  # noqa: E402
 
 @pytest.fixture(scope="module")
 def gold():
@@ -73,7 +43,7 @@ def tuned(tiny_base, gold, tmp_path_factory):
     model = train_bert(cfg, load_labelset("gov-disclosure-v1"), splits["train"], splits["dev"], documents,
                        log=lambda m: None)
     out = tmp_path_factory.mktemp("tuned") / "model"
-    model.save(out)
+    model.save_pretrained(out)
     return model, out
 
 
@@ -88,12 +58,25 @@ def test_tokenizer_is_character_level_for_chinese(tiny_base):
 
 def test_inputs_pair_heading_and_previous_sentence():
     doc = "一、总体情况\n本年度加强组织领导。完善制度建设，规范流程。\n(二)平台建设"
-    assert previous_sentence("完善制度建设，规范流程。", doc, 64) == "本年度加强组织领导。"
-    assert previous_sentence("本年度加强组织领导。", doc, 64) == "一、总体情况"
-    assert previous_sentence("一、总体情况", doc, 64) == "" and previous_sentence("x", None, 64) == ""
-    texts, pairs = model_inputs([{"text": "完善制度建设，规范流程。", "heading": "overall", "doc_text": doc}], True)
+
+    def at(text, where=0):
+        start = doc.index(text, where)
+        return SegmentInput(text=text, heading="overall", start=start, end=start + len(text), doc_text=doc)
+
+    assert previous_sentence(at("完善制度建设，规范流程。"), 64) == "本年度加强组织领导。"
+    assert previous_sentence(at("本年度加强组织领导。"), 64) == "一、总体情况"
+    assert previous_sentence(at("一、总体情况"), 64) == "" and previous_sentence(SegmentInput("x"), 64) == ""
+    texts, pairs = model_inputs([at("完善制度建设，规范流程。")], True)
     assert texts == ["完善制度建设，规范流程。"] and pairs == ["overall｜本年度加强组织领导。"]
-    assert model_inputs([{"text": "a"}], False) == (["a"], None)
+    assert model_inputs([SegmentInput("a")], False) == (["a"], None)
+
+
+def test_previous_sentence_of_a_repeated_sentence_is_found_by_offset():
+    # The same sentence twice: its second copy's context is the sentence before the second copy.
+    doc = "甲事项。重复的一句。乙事项。重复的一句。"
+    second = doc.rindex("重复的一句。")
+    record = SegmentInput(text="重复的一句。", start=second, end=second + 6, doc_text=doc)
+    assert previous_sentence(record, 64) == "乙事项。"
 
 
 def test_length_batches_group_similar_lengths_and_cover_everything():
@@ -152,8 +135,7 @@ def test_evaluate_py_and_nlp_tag_accept_the_model_directory(tuned, gold, tmp_pat
     assert len(rows) == sum(len(d.segments) for d in docs)
     assert {f"score_{label}" for label in model.labels} <= set(rows[0])
     first = docs[0]
-    direct = load_model(out).predict([{"text": s.text, "section": s.section, "heading": s.heading,
-                                       "doc_text": first.text} for s in first.segments])
+    direct = load_model(out).predict(SegmentInput.from_document(first))
     mine = [r for r in rows if r["doc_id"] == first.doc_id]
     assert [r["themes"] for r in mine] == direct.themes
 
@@ -190,7 +172,7 @@ def test_onnx_export_and_int8_parity_on_gold_test(tuned, gold, tmp_path):
 def test_onnx_backend_needs_an_export_and_a_bert_model(tiny_base, tuned, tmp_path):
     model, _ = tuned
     bare = tmp_path / "bare"
-    model.save(bare)
+    model.save_pretrained(bare)
     with pytest.raises(ModelError, match="export-onnx"):
         load_model(bare, backend="onnx")
     with pytest.raises(ModelError, match="bert models"):

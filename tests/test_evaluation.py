@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from conftest import ROOT
-from nlp.evaluation import compare, evaluate
-from nlp.gold import GoldSegment
-from nlp.models import Predictions
+from nlp.evaluation.metrics import compare, evaluate
+from nlp.labels.gold import GoldSegment
+from nlp.models.base import Predictions
 
 LABELS = ["a", "b"]
 

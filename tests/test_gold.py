@@ -1,17 +1,14 @@
 """The gold set loads, its splits are disjoint by document, and its counts match the datasheet."""
 
 import json
-import re
-import sys
 
 import pytest
 
-from conftest import GOLD, ROOT
-from nlp.gold import GoldError, load_gold, read_documents
-from nlp.labels import LabelSetError, load_labelset
+from conftest import GOLD
+from nlp.labels.datasheet import readme_tables, tables
+from nlp.labels.gold import GoldError, load_gold, read_documents
+from nlp.labels.labelset import LabelSetError, load_labelset
 
-sys.path.insert(0, str(GOLD / "tools"))
-import stats  # noqa: E402
 
 
 def test_splits_load_and_offsets_match_documents():
@@ -42,9 +39,7 @@ def test_gold_meets_the_brief():
 
 
 def test_datasheet_counts_match_files():
-    readme = (GOLD / "README.md").read_text(encoding="utf-8")
-    block = re.search(r"<!-- stats:begin -->\n(.*?)\n<!-- stats:end -->", readme, re.S).group(1)
-    assert block == stats.tables()
+    assert readme_tables(GOLD) == tables(GOLD)
 
 
 def _write(path, rows):

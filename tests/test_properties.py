@@ -4,7 +4,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import SAMPLES
-from nlp.document import Document
+from nlp.text.document import Document
 
 REAL_LINES = sorted({line for p in SAMPLES.glob("*.txt") for line in p.read_text(encoding="utf-8").splitlines()})
 NOISE = st.text(alphabet=st.sampled_from("一二三四五六（）()、.．。；;：:，,|0123456789 \t\n\r\u3000\ufeff\u200b"

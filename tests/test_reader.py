@@ -16,8 +16,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nlp.normalize import DEBRIS_PATTERNS, normalize
-from nlp.reader import DEFAULT_MAX_BYTES, ReadError, decode, read, read_text
+from nlp.text.normalize import DEBRIS_PATTERNS, normalize
+from nlp.text.reader import DEFAULT_MAX_BYTES, ReadError, decode, read, read_text
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = sorted((ROOT / "corpora" / "samples").glob("*.txt"))

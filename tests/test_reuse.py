@@ -11,12 +11,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from nlp.boilerplate_index import BoilerplateConfig, is_boilerplate, redundancy
-from nlp.document import Document
-from nlp.families import family_text, find_families, shingles
-from nlp.issuer import identify, parse_title
-from nlp.reuse import META_KEY, ReuseConfig, analyse
-from nlp.stickiness import StickinessConfig, length_adjusted
+from nlp.reuse.boilerplate_index import BoilerplateConfig, is_boilerplate, redundancy
+from nlp.text.document import Document
+from nlp.reuse.families import family_text, find_families, shingles
+from nlp.reuse.issuer import identify, parse_title
+from nlp.reuse.analysis import META_KEY, ReuseConfig, analyse
+from nlp.reuse.stickiness import StickinessConfig, length_adjusted
 
 
 def report(body: str, year: int, overall: list[str], problems: list[str] = (), meta: dict | None = None,
@@ -255,8 +255,8 @@ def detector_corpus():
 
 
 def test_reuse_reference_leaves_the_segments_own_report_out(tmp_path):
-    from nlp.reuse_reference import ReuseReference
-    from nlp.tokenizer import default_tokenizer
+    from nlp.reuse.reference import ReuseReference
+    from nlp.text.tokenizer import default_tokenizer
 
     docs = detector_corpus()
     ref = ReuseReference.from_documents(docs, boilerplate=BoilerplateConfig(units=("char8",), min_doc_share=0.5,
@@ -278,26 +278,26 @@ def test_reuse_reference_leaves_the_segments_own_report_out(tmp_path):
 
 
 def test_linear_model_with_family_features_round_trips(tmp_path):
-    from nlp.features import records_from_segments
-    from nlp.labels import load_labelset
-    from nlp.linear import BoilerplateDetector, LinearTagger
-    from nlp.models import LinearModel, load_model
-    from nlp.ngrams import build_references
-    from nlp.reuse_reference import ReuseReference
-    from nlp.tokenizer import default_tokenizer
+    from nlp.labels.labelset import load_labelset
+    from nlp.models.linear import BoilerplateDetector, LinearModel, LinearTagger
+    from nlp.models.registry import load_model
+    from nlp.text.inputs import SegmentInput
+    from nlp.reuse.ngrams import build_references
+    from nlp.reuse.reference import ReuseReference
+    from nlp.text.tokenizer import default_tokenizer
 
     docs = detector_corpus() + phrase_corpus()
-    records = [r for d in docs for r in records_from_segments(d.segments, d.text)]
+    records = [r for d in docs for r in SegmentInput.from_document(d)]
     labels = load_labelset("gov-disclosure-v1")
     themes = LinearTagger(min_df=1, max_features=None).fit(
-        records, [["platform"] if "公开" in r["text"] else ["staffing"] for r in records], labels.ids)
+        records, [["platform"] if "公开" in r.text else ["staffing"] for r in records], labels.ids)
     reuse = ReuseReference.from_documents(docs)
     references = build_references([d.text for d in docs], default_tokenizer())
-    detector = BoilerplateDetector(references=references, reuse=reuse).fit(records, ["公开" in r["text"] for r in records])
+    detector = BoilerplateDetector(references=references, reuse=reuse).fit(records, ["公开" in r.text for r in records])
     assert set(reuse.columns) <= set(detector._frame(records[:2]).columns)
     model = LinearModel(labels, themes, detector)
     before = model.predict(records)
-    model.save(tmp_path / "m")
+    model.save_pretrained(tmp_path / "m")
     assert (tmp_path / "m" / "reuse.safetensors").exists()
     loaded = load_model(tmp_path / "m")
     assert loaded.boilerplate.reuse is not None

@@ -6,10 +6,10 @@ import json
 import pytest
 
 from conftest import ROOT, SAMPLES, need_shared
-from nlp.document import Document
-from nlp.normalize import is_debris
-from nlp.reader import read, read_text
-from nlp.sections import classify_heading, find_sections, fold, line_kinds
+from nlp.text.document import Document
+from nlp.text.normalize import is_debris
+from nlp.text.reader import read, read_text
+from nlp.text.sections import classify_heading, find_sections, fold, line_kinds
 
 # (first characters, last characters) of each narrative section, read off the seed files by hand.
 EXPECTED = {

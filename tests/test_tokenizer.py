@@ -1,11 +1,11 @@
 import pickle
-from concurrent.futures import ProcessPoolExecutor
 
 import pytest
 
 from conftest import SAMPLES
-from nlp.document import Document
-from nlp.tokenizer import DictionaryError, Tokenizer, tokenize_many, validate_userdict
+from nlp.text.document import Document
+from nlp.io.workers import map_in_workers
+from nlp.text.tokenizer import DictionaryError, Tokenizer, validate_userdict
 
 
 @pytest.fixture(scope="module")
@@ -48,4 +48,8 @@ def test_bad_user_dictionary_names_the_line(tmp_path, content, problem):
 def test_process_pool_matches_serial(tok):
     doc = Document.from_path(SAMPLES / "004_29196fa5befbfdb4.txt")
     texts = [s.text for s in doc.segments]
-    assert tokenize_many(texts, tok, n_process=2) == [tok(t) for t in texts]
+    assert list(map_in_workers(_cut, texts, 2, context=tok, chunksize=8)) == [tok(t) for t in texts]
+
+
+def _cut(tokenizer, text):
+    return tokenizer(text)

@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 
 from conftest import ROOT, SAMPLES
-from nlp.document import Document
-from nlp.features import records_from_segments
-from nlp.gold import gold_records, load_gold, read_documents
-from nlp.linear import best_threshold
-from nlp.models import load_model
+from nlp.text.document import Document
+from nlp.text.inputs import SegmentInput
+from nlp.labels.gold import gold_records, load_gold, read_documents
+from nlp.models.thresholds import best_threshold
+from nlp.models.registry import load_model
 
 LABELSET = """name: toy-v1
 description: A made-up label set for the end-to-end test.
@@ -77,9 +77,9 @@ def test_save_load_round_trip_gives_identical_predictions(toy, tmp_path):
     _, _, model_dir = toy
     model = load_model(model_dir)
     doc = Document.from_path(SAMPLES / "000_dab85e2dbbd9bf66.txt")
-    records = records_from_segments(doc.segments, doc.text)
+    records = SegmentInput.from_document(doc)
     before = model.predict(records)
-    model.save(tmp_path / "copy")
+    model.save_pretrained(tmp_path / "copy")
     after = load_model(tmp_path / "copy").predict(records)
     assert before.themes == after.themes
     np.testing.assert_array_equal(before.scores, after.scores)

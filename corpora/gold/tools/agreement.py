@@ -4,16 +4,12 @@
 """
 
 import json
-import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[3]
-sys.path.insert(0, str(ROOT))
+from nlp.labels.agreement import agreement
+from nlp.labels.labelset import load_labelset
 
-from nlp.agreement import agreement  # noqa: E402
-from nlp.labels import load_labelset  # noqa: E402
-
-DIR = ROOT / "corpora" / "gold" / "agreement"
+DIR = Path(__file__).resolve().parents[1] / "agreement"
 
 
 def read(path: Path) -> dict[str, dict]:

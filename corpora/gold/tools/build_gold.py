@@ -16,20 +16,18 @@ as files, and rebuilding keeps an existing ``split.json``.
 from __future__ import annotations
 
 import json
-import sys
 from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
 
+from iterstrat.ml_stratifiers import MultilabelStratifiedShuffleSplit
+
+from nlp.io.corpus import CorpusReport, iter_corpus
+from nlp.labels.labelset import load_labelset
+from nlp.text.document import Document
+
 ROOT = Path(__file__).resolve().parents[3]
-sys.path.insert(0, str(ROOT))
-
-from iterstrat.ml_stratifiers import MultilabelStratifiedShuffleSplit  # noqa: E402
-
-from nlp.corpus import CorpusReport, iter_corpus  # noqa: E402
-from nlp.document import Document  # noqa: E402
-from nlp.labels import load_labelset  # noqa: E402
 
 GOLD = ROOT / "corpora" / "gold"
 WORK = GOLD / "work"

@@ -1,0 +1,64 @@
+"""What every command shares: the console, clean errors, input expansion, the run summary, provenance."""
+
+from __future__ import annotations
+
+import shlex
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import List, NoReturn
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from nlp.io import batch
+from nlp.io.sinks import output_format
+
+console = Console(stderr=True)
+
+
+def fail(message: str, code: int = 2) -> NoReturn:
+    """Print ``error: message`` (markup-escaped, so paths with [...] print whole) and exit with ``code``."""
+    console.print("[red]error:[/red] " + escape(str(message)), soft_wrap=True)
+    raise typer.Exit(code)
+
+
+def prepare(paths: List[str], out: Path) -> list[Path]:
+    try:
+        output_format(out)
+        return batch.expand_paths(paths)
+    except (ValueError, FileNotFoundError) as err:
+        fail(str(err))
+
+
+def print_summary(summary: batch.Summary, out: Path, failed_path: Path) -> None:
+    table = Table(title=f"wrote {out}", show_header=False)
+    table.add_row("reports read", str(summary.read))
+    table.add_row("skipped (already done)", str(summary.skipped))
+    table.add_row("failed", f"{len(summary.failed)}" + (f"  (see {failed_path})" if summary.failed else ""))
+    table.add_row("rows written", str(summary.rows))
+    table.add_row("sections found", ", ".join(f"{k} {v}" for k, v in sorted(summary.sections.items())))
+    console.print(table)
+    for entry in summary.failed[:20]:
+        console.print("[red]failed[/red] " + escape(f"{entry['path']}: {entry['reason']}"))
+    if len(summary.failed) > 20:
+        console.print(f"… and {len(summary.failed) - 20} more in {failed_path}")
+
+
+def provenance(command: str, **extra) -> dict:
+    """What produced an output file, written beside it (``<out>.meta.json``; Parquet schema metadata too)."""
+    from nlp._version import __version__
+    from nlp.text.tokenizer import default_tokenizer
+
+    return {"command": command, "argv": sys.argv[1:], "package_version": __version__,
+            "tokenizer_hash": default_tokenizer().hash,
+            "created": datetime.now(timezone.utc).isoformat(timespec="seconds"), **extra}
+
+
+def command_line() -> str:
+    """This process's command line as a user would type it again (for model cards)."""
+    if sys.argv and sys.argv[0].endswith(".py"):
+        return shlex.join(["python", *sys.argv])
+    return shlex.join(["nlp", *sys.argv[1:]])

@@ -1,0 +1,89 @@
+"""``nlp tag``: themes and boilerplate for every narrative segment of a corpus, resumable."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from nlp.cli.common import fail, prepare, print_summary, provenance
+from nlp.io import batch
+from nlp.io.rows import doc_summary, summary_columns, tag_columns, tag_rows
+from nlp.io.sinks import RowSink
+from nlp.io.workers import available_cores
+from nlp.models.base import ModelError
+from nlp.models.registry import load_model
+from nlp.models.tagger import Tagger
+from nlp.text.document import Document
+
+
+class _TagSetup:
+    """Picklable per-worker initialiser: each worker loads the model once (the parent's copy is not pickled)."""
+
+    def __init__(self, model_path: str, backend: str | None = None):
+        self.model_path = model_path
+        self.backend = backend
+
+    def __call__(self) -> Tagger:
+        return Tagger(load_model(self.model_path, backend=self.backend))
+
+
+def _tag_work(tagger: Tagger, paths: list[str]) -> list[batch.Result]:
+    docs, failed = batch.read_each(paths, Document.from_path)
+    tagged = tagger.tag_many([doc for _, doc in docs])
+    return failed + [batch.Result(key=path, rows=tag_rows(doc), sections=[s.kind for s in doc.sections],
+                                  extra={"summary": doc_summary(doc, tagger.labels)})
+                     for (path, _), doc in zip(docs, tagged)]
+
+
+def tag(
+    paths: List[str] = typer.Argument(..., help="Report files, directories or globs (.txt .html .docx .pdf)."),
+    model: str = typer.Option("default", "--model", "-m", help="Model directory, a bundled model's name, or 'keyword'."),
+    out: Path = typer.Option(..., "--out", "-o", help="Output file: .jsonl, .csv or .parquet (by extension)."),
+    doc_summary_out: Optional[Path] = typer.Option(None, "--doc-summary", help="Also write one row per report here."),
+    workers: int = typer.Option(1, "--workers", "-j", help="Worker processes (each loads the model once)."),
+    resume: bool = typer.Option(False, "--resume", help="Skip reports already in --out from an interrupted run."),
+    failed: Optional[Path] = typer.Option(None, "--failed", help="Where to list unreadable files [default: failed.jsonl beside --out]."),
+    progress: bool = typer.Option(True, "--progress/--no-progress"),
+    backend: str = typer.Option("torch", "--backend",
+                                help="bert models: torch, onnx (model.int8.onnx) or onnx-fp32 (model.onnx); "
+                                     "see `nlp export-onnx`."),
+):
+    """Tag every narrative segment with themes, per-theme scores and a boilerplate flag.
+
+    One row per segment: doc_id, path, section, heading, start, end, text, themes,
+    boilerplate, boilerplate_score, score_<label> for every label.
+    """
+    files = prepare(paths, out)
+    if workers > 1 and "NLP_TORCH_THREADS" not in os.environ:
+        # Each worker loads its own model: share the cores instead of oversubscribing them.
+        os.environ["NLP_TORCH_THREADS"] = str(max(1, available_cores() // workers))
+    try:
+        loaded = load_model(model, backend=backend)
+    except (ModelError, ValueError) as err:
+        fail(str(err))
+    failed_path = failed or out.with_name("failed.jsonl")
+    if not resume:
+        failed_path.unlink(missing_ok=True)
+    labels = loaded.labels
+    test_metrics = loaded.card.get("metrics", {}).get("test") or {}
+    meta = provenance("tag", model=str(model), model_kind=loaded.kind, label_set=loaded.labelset.name,
+                      backend=backend if loaded.kind == "bert" else None,
+                      model_test_metrics={k: v for k, v in test_metrics.items() if isinstance(v, (int, float))})
+    sink = RowSink(out, tag_columns(labels), resume=resume, meta=meta)
+    summary_sink = None
+    if doc_summary_out:
+        summary_sink = RowSink(doc_summary_out, summary_columns(labels), resume=resume, meta=meta)
+        if resume:  # a report is done only when both outputs have it
+            sink.done &= summary_sink.done
+    on_result = (lambda r: summary_sink.write_document(r.key, [r.extra["summary"]])) if summary_sink else None
+    # One worker tags in this process with the model loaded above; more workers each load their own.
+    setup = (lambda: Tagger(loaded)) if workers <= 1 else _TagSetup(model, backend)
+    summary = batch.run(files, sink, _tag_work, setup=setup, n_process=workers,
+                        failed_path=failed_path, desc="tag", progress=progress, on_result=on_result)
+    sink.close()
+    if summary_sink:
+        summary_sink.close()
+    print_summary(summary, out, failed_path)

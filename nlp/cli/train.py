@@ -1,0 +1,86 @@
+"""``nlp train``: train a tagger on a gold directory and write it with its model card.
+
+    nlp train --gold corpora/gold --model linear --out models/default
+    nlp train --gold corpora/gold --model bert --base hfl/chinese-roberta-wwm-ext --out models/roberta
+
+Defaults come from the recipes' config dataclasses (:class:`~nlp.training.linear.LinearTrainingConfig`,
+:class:`~nlp.training.transformer.BertTrainingConfig`), so the command line and the Python API agree.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from nlp.cli.common import command_line, fail
+from nlp.labels.gold import GoldError
+from nlp.labels.labelset import LabelSetError
+from nlp.training.data import TrainingData
+from nlp.training.linear import LinearTrainingConfig
+from nlp.training.run import KINDS, train_model
+
+_LIN = LinearTrainingConfig()
+DEFAULT_REFERENCE = Path("../shared/corpus")
+
+
+def _bert_defaults():
+    from dataclasses import fields
+
+    from nlp.training.transformer import BertTrainingConfig
+
+    return {f.name: f.default for f in fields(BertTrainingConfig) if f.name != "base"}
+
+
+_BERT = _bert_defaults()
+
+
+def train(
+    gold: Path = typer.Option(Path("corpora/gold"), help="Gold directory with train/dev/test.jsonl."),
+    model: str = typer.Option("linear", help="linear | bert"),
+    out: Path = typer.Option(..., help="Output model directory."),
+    labelset: str = typer.Option(None, help="Label set name or YAML file [default: the one the gold rows name]."),
+    reference: Path = typer.Option(DEFAULT_REFERENCE, help="linear: report corpus for boilerplate n-gram "
+                                   "frequencies [default: ../shared/corpus when present, else the gold documents]."),
+    C: float = typer.Option(_LIN.C, help="linear: inverse regularisation of the theme classifier."),
+    boilerplate_C: float = typer.Option(_LIN.boilerplate_C, "--boilerplate-C",
+                                        help="linear: inverse regularisation of the boilerplate classifier."),
+    boilerplate_features: str = typer.Option(_LIN.boilerplate_features, "--boilerplate-features",
+                                             help="linear: default | families (adds sentence-family size, distinct "
+                                                  "bodies and boilerplate phrases of --reference)."),
+    fit_on: str = typer.Option(_LIN.fit_on, "--fit-on",
+                               help="linear: train (thresholds tuned on dev + out-of-fold train scores) | train+dev "
+                                    "(fit on both, thresholds from out-of-fold scores; dev is then not a held-out score)."),
+    base: str = typer.Option(None, help="bert: hub id or local directory of the encoder."),
+    epochs: int = typer.Option(_BERT["epochs"], help="bert: maximum epochs (early stopping on dev micro-F1)."),
+    context: bool = typer.Option(_BERT["context"], help="bert: pair each segment with its heading and previous segment."),
+    init: str = typer.Option(_BERT["init"], help="bert: pretrained | random (same architecture, no pretraining)."),
+    max_length: int = typer.Option(_BERT["max_length"], help="bert: maximum tokens per input."),
+    batch_size: int = typer.Option(_BERT["batch_size"], help="bert: training batch size."),
+    lr: float = typer.Option(_BERT["lr"], help="bert: encoder learning rate (the head uses 20x)."),
+    max_steps: int = typer.Option(None, help="bert: stop after this many optimiser steps (smoke tests)."),
+    pooling: str = typer.Option(None, help="bert: mean | segment | cls [default: segment with --context, else mean]."),
+    seed: int = typer.Option(_BERT["seed"]),
+    name: str = typer.Option(None, help="Model name in the card [default: the output directory's name]."),
+):
+    """Train on `train` (or `train`+`dev`), tune thresholds on held-out scores, score `test`, save weights and card."""
+    if model not in KINDS:
+        fail(f"unknown --model {model!r}; expected one of {', '.join(KINDS)}")
+    if model == "bert" and fit_on != "train":
+        fail("--fit-on is for linear models; bert stops early on dev, so it never fits on it")
+    if model == "bert" and not base:
+        fail("--model bert needs --base (a hub id or a local directory)")
+    try:
+        if model == "linear":
+            config = LinearTrainingConfig(C=C, boilerplate_C=boilerplate_C, boilerplate_features=boilerplate_features,
+                                          fit_on=fit_on, reference=str(reference) if reference else None)
+        else:
+            from nlp.training.transformer import BertTrainingConfig
+
+            config = BertTrainingConfig(base=base, epochs=epochs, context=context, seed=seed, init=init,
+                                        max_length=max_length, batch_size=batch_size, lr=lr, head_lr=20 * lr,
+                                        max_steps=max_steps, pooling=pooling)
+        data = TrainingData.load(gold, labelset)
+    except (GoldError, LabelSetError, ValueError) as err:
+        fail(str(err))
+    train_model(model, config, data, out, name=name, reproduce=command_line(), log=typer.echo)

@@ -1,0 +1,157 @@
+"""Run a per-report function over many files: parallel, streaming, resumable, failure-tolerant.
+
+Used by ``nlp segment`` and ``nlp tag``. Reports are processed in worker
+processes (each initialised once, e.g. with a tokenizer or a model) with a
+bounded number in flight, so memory does not grow with the corpus; rows are
+written by the parent through a :class:`~nlp.io.sinks.RowSink`. A file that
+cannot be read goes to ``failed.jsonl`` with its reason and the run goes on.
+"""
+
+from __future__ import annotations
+
+import glob
+import json
+from collections import Counter
+from concurrent.futures import FIRST_COMPLETED, wait
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable, Iterator
+
+from tqdm import tqdm
+
+from nlp.text.reader import SUFFIXES, ReadError
+from nlp.io.sinks import RowSink
+from nlp.io.workers import init_in_process, pool, worker_context
+
+
+def expand_paths(inputs: Iterable[str | Path]) -> list[Path]:
+    """Files named directly, found under directories (recursively, known suffixes) or matched by globs."""
+    found: list[Path] = []
+    for item in inputs:
+        item = str(item)
+        path = Path(item)
+        if path.is_dir():
+            found.extend(sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES))
+        elif path.exists():
+            found.append(path)
+        else:
+            matches = sorted(Path(p) for p in glob.glob(item, recursive=True))
+            if not matches:
+                raise FileNotFoundError(f"{item}: no such file, directory or matching glob")
+            found.extend(p for p in matches if p.is_file())
+    seen: set[Path] = set()
+    return [p for p in found if not (p in seen or seen.add(p))]
+
+
+@dataclass
+class Result:
+    """What one worker returns for one report."""
+
+    key: str
+    rows: list[dict] = field(default_factory=list)
+    sections: list[str] = field(default_factory=list)
+    extra: dict = field(default_factory=dict)
+    error: str | None = None
+
+
+@dataclass
+class Summary:
+    read: int = 0
+    skipped: int = 0
+    failed: list[dict] = field(default_factory=list)
+    rows: int = 0
+    sections: Counter = field(default_factory=Counter)
+
+    def to_dict(self) -> dict:
+        return {"read": self.read, "skipped_already_done": self.skipped, "failed": len(self.failed),
+                "rows": self.rows, "sections_found": dict(self.sections), "failures": self.failed}
+
+
+def _failure(path: str, err: Exception) -> Result:
+    reason = err.reason if isinstance(err, ReadError) else f"{type(err).__name__}: {err}"
+    return Result(key=path, error=reason)
+
+
+def _run_chunk(work: Callable, paths: list[str]) -> list[Result]:
+    """Run ``work`` on a chunk; if the chunk fails as a whole, retry file by file to isolate the culprit."""
+    try:
+        return work(worker_context(), paths)
+    except Exception as err:  # a bug or an odd file must not stop a 10,000-file run
+        if len(paths) == 1:
+            return [_failure(paths[0], err)]
+        return [r for p in paths for r in _run_chunk(work, [p])]
+
+
+def _chunks(paths: list[str], size: int) -> Iterator[list[str]]:
+    for i in range(0, len(paths), size):
+        yield paths[i:i + size]
+
+
+def _results(paths: list[str], setup, work, n_process: int, chunk: int) -> Iterator[Result]:
+    if n_process <= 1:
+        init_in_process(setup)
+        for part in _chunks(paths, chunk):
+            yield from _run_chunk(work, part)
+        return
+    with pool(n_process, setup) as executor:
+        pending = set()
+        parts = _chunks(paths, chunk)
+        while True:
+            while len(pending) < n_process * 2:
+                part = next(parts, None)
+                if part is None:
+                    break
+                pending.add(executor.submit(_run_chunk, work, part))
+            if not pending:
+                return
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for fut in done:
+                yield from fut.result()
+
+
+def read_each(paths: list[str], read: Callable[[str], object]) -> tuple[list[tuple[str, object]], list[Result]]:
+    """Read every path; unreadable files become failed Results instead of stopping the chunk."""
+    good, failed = [], []
+    for path in paths:
+        try:
+            good.append((path, read(path)))
+        except ReadError as err:
+            failed.append(_failure(path, err))
+    return good, failed
+
+
+def run(paths: list[Path], sink: RowSink, work: Callable, setup: Callable | None = None,
+        n_process: int = 1, failed_path: Path | None = None, desc: str = "reports",
+        on_result: Callable[[Result], None] | None = None, progress: bool = True, chunk: int = 8) -> Summary:
+    """Apply ``work(context, paths) -> [Result]`` to every path not already in ``sink.done``.
+
+    Paths go to ``work`` in chunks of ``chunk`` so a model can score many reports in one call.
+    ``setup()`` runs once per worker and builds the context (a tokenizer, a model).
+    ``work`` and ``setup`` must be picklable module-level callables.
+    """
+    summary = Summary()
+    todo = [str(p) for p in paths if str(p) not in sink.done]
+    summary.skipped = len(paths) - len(todo)
+    failed_file = open(failed_path, "a", encoding="utf-8") if failed_path else None
+    bar = tqdm(total=len(todo), desc=desc, unit="doc", disable=not progress, dynamic_ncols=True)
+    try:
+        for result in _results(todo, setup, work, max(1, n_process), max(1, chunk)):
+            bar.update(1)
+            if result.error is not None:
+                entry = {"path": result.key, "reason": result.error}
+                summary.failed.append(entry)
+                if failed_file:
+                    failed_file.write(json.dumps(entry, ensure_ascii=False) + "\n")
+                    failed_file.flush()
+                continue
+            sink.write_document(result.key, result.rows)
+            summary.read += 1
+            summary.rows += len(result.rows)
+            summary.sections.update(result.sections)
+            if on_result:
+                on_result(result)
+    finally:
+        bar.close()
+        if failed_file:
+            failed_file.close()
+    return summary

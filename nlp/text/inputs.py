@@ -1,0 +1,39 @@
+"""What a model sees of one segment: the one record type every model kind takes as input.
+
+Built from a tagged report (:meth:`SegmentInput.from_document`) or from gold rows
+(:func:`nlp.labels.gold.gold_records`); it carries the report's text and the
+segment's offsets into it, so context features (the previous sentence, the
+report's own n-grams) are found by position, never by searching for the text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+
+@dataclass(frozen=True)
+class SegmentInput:
+    text: str
+    section: str | None = None
+    heading: str | None = None
+    tokens: Sequence[str] | None = None
+    doc_id: str | None = None
+    start: int | None = None
+    end: int | None = None
+    doc_text: str | None = None
+
+    @classmethod
+    def from_document(cls, doc) -> list["SegmentInput"]:
+        """One input per segment of a :class:`~nlp.text.document.Document`, in order."""
+        return [cls(text=s.text, section=s.section, heading=s.heading, tokens=s.tokens, doc_id=doc.doc_id,
+                    start=s.start, end=s.end, doc_text=doc.text) for s in doc.segments]
+
+    def text_before(self) -> str:
+        """The report text before this segment ('' when the report text or the offset is unknown)."""
+        if not self.doc_text:
+            return ""
+        if self.start is not None:
+            return self.doc_text[:self.start]
+        at = self.doc_text.find(self.text)  # inputs made without offsets (hand-built records)
+        return self.doc_text[:at] if at > 0 else ""
