@@ -305,20 +305,9 @@ def corpus_texts(corpus: str | Path) -> Iterator[str]:
     full vocabulary."""
     from nlp.text.document import Document
 
-    corpus = Path(corpus)
-    docs: list[str] = []
-    if corpus.is_dir() and ((corpus / "excerpts.jsonl").exists() or (corpus / "seeds").is_dir()):
-        from nlp.io.corpus import iter_corpus
+    from nlp.io.corpus import iter_reports
 
-        docs = [r.source.text for r in iter_corpus(corpus)]
-    elif corpus.suffix == ".jsonl":
-        with open(corpus, encoding="utf-8") as f:
-            docs = [json.loads(line)["text"] for line in f if line.strip()]
-    else:
-        from nlp.io.batch import expand_paths
-        from nlp.text.reader import read
-
-        docs = [read(p).text for p in expand_paths([str(corpus)])]
+    docs = [r.source.text for r in iter_reports([corpus])]
     if not docs:
         raise E5Error(f"{corpus}: no texts found to trim the vocabulary with")
     for text in docs:

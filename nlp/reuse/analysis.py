@@ -43,6 +43,7 @@ from nlp.reuse.ngrams import text_fingerprint
 from nlp.text.segments import Segment
 from nlp.reuse.stickiness import (StickinessConfig, consecutive_pairs, cosine, length_adjusted, ngram_stickiness,
                          sticky_flags)
+from nlp.io.corpus import iter_reports
 from nlp.io.workers import map_in_workers
 from nlp.text.tokenizer import Tokenizer, default_tokenizer
 
@@ -120,25 +121,17 @@ def _write_table(df: pd.DataFrame, path: Path, fmt: str, meta_json: str) -> None
 
 def read_reports(paths: Iterable[str | Path] = (), corpus: str | Path | None = None
                  ) -> tuple[list[Document], list[dict]]:
-    """Documents of report files (paths, directories, globs) and/or a corpus laid out like ``shared/corpus``.
+    """Documents of report files (paths, directories, globs) and/or a corpus (``shared/corpus`` layout or
+    a JSONL of reports).
 
     Corpus reports keep their metadata (``agency``, ``level``, ``year``); unreadable files are returned
     as ``{"path", "reason"}`` and left out.
     """
-    from nlp.io.batch import expand_paths
-    from nlp.io.corpus import iter_corpus
-    from nlp.text.reader import ReadError
-
-    docs, failed = [], []
-    if corpus is not None:
-        for r in iter_corpus(corpus):
-            docs.append(Document.from_source(r.source, doc_id=r.doc_id, start_kind=r.start_kind,
-                                             meta={**r.meta, "origin": r.origin}))
-    for path in expand_paths(list(paths)) if paths else []:
-        try:
-            docs.append(Document.from_path(path))
-        except ReadError as err:
-            failed.append({"path": str(path), "reason": err.reason})
+    failed: list[dict] = []
+    sources = ([corpus] if corpus is not None else []) + list(paths)
+    reports = iter_reports(sources, on_error=lambda path, reason: failed.append({"path": path, "reason": reason}))
+    docs = [Document.from_source(r.source, doc_id=r.doc_id, start_kind=r.start_kind,
+                                 meta={**r.meta, "origin": r.origin} if r.meta else {}) for r in reports]
     return docs, failed
 
 

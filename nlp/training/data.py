@@ -7,7 +7,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from nlp.io.corpus import iter_corpus
+from nlp.io.corpus import iter_reports
 from nlp.labels.gold import GoldSegment, gold_records, load_gold, read_documents
 from nlp.labels.labelset import LabelSet, load_labelset
 from nlp.text.inputs import SegmentInput
@@ -59,5 +59,5 @@ class TrainingData:
 def reference_texts(reference: Path | None, documents: dict[str, str]) -> tuple[list[str], str]:
     """Texts of the reference corpus for n-gram frequencies (the shared corpus when present)."""
     if reference and Path(reference).exists():
-        return [r.source.text for r in iter_corpus(reference)], os.path.relpath(reference)
+        return [r.source.text for r in iter_reports([reference])], os.path.relpath(reference)
     return list(documents.values()), "gold documents.jsonl"
