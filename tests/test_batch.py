@@ -13,6 +13,8 @@ from typer.testing import CliRunner
 
 from conftest import ROOT, SAMPLES
 from nlp.cli import app
+from nlp.io.batch import input_key
+from nlp.io.rows import SEGMENT_COLUMNS
 from nlp.io.sinks import RowSink, read_rows
 from nlp.text.tokenizer import Tokenizer
 
@@ -39,16 +41,16 @@ def corpus(tmp_path):
 def test_segment_command_finishes_and_lists_broken_files(corpus, tmp_path, suffix):
     out = tmp_path / f"segments.{suffix}"
     result = runner.invoke(app, ["segment", str(corpus), "--out", str(out), "--no-progress"])
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 3, result.output  # some inputs failed (documented exit code)
     rows = read_rows(out)
     assert {r["doc_id"] for r in rows} == {p.stem for p in SAMPLES.glob("*.txt")} | {"gbk_copy"}
-    assert {"doc_id", "path", "section", "heading", "start", "end", "text", "tokens"} <= set(rows[0])
+    assert {"doc_id", "path", "section", "heading", "start", "end", "text", "is_heading", "tokens"} <= set(rows[0])
     failed = [json.loads(l) for l in open(tmp_path / "failed.jsonl", encoding="utf-8")]
     reasons = {os.path.basename(f["path"]): f["reason"] for f in failed}
     assert set(reasons) == {"empty.txt", "binary.txt", "broken.docx"}
     assert "empty" in reasons["empty.txt"] and "binary" in reasons["binary.txt"]
     assert "failed" in result.output and "3" in result.output
-    assert not (tmp_path / f"segments.{suffix}.progress").exists()
+    assert (tmp_path / f"segments.{suffix}.progress").exists()  # kept: a later --resume skips finished reports
     meta = json.loads((tmp_path / f"segments.{suffix}.meta.json").read_text(encoding="utf-8"))
     assert meta["command"] == "segment" and meta["tokenizer_hash"] == Tokenizer().hash
 
@@ -57,7 +59,7 @@ def test_tag_command_rows_and_doc_summary(corpus, tmp_path):
     out, summary = tmp_path / "tags.jsonl", tmp_path / "reports.csv"
     result = runner.invoke(app, ["tag", str(corpus), "--model", "models/default", "--out", str(out),
                                  "--doc-summary", str(summary), "--no-progress", "--workers", "2"])
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 3, result.output
     rows = read_rows(out)
     assert rows and {"themes", "boilerplate", "boilerplate_score", "score_staffing"} <= set(rows[0])
     reports = read_rows(summary)
@@ -71,18 +73,18 @@ def test_tag_command_rows_and_doc_summary(corpus, tmp_path):
 
 def test_resume_after_a_torn_write_gives_the_rows_of_a_clean_run(corpus, tmp_path):
     clean = tmp_path / "clean.jsonl"
-    assert runner.invoke(app, ["segment", str(corpus), "--out", str(clean), "--no-progress"]).exit_code == 0
+    assert runner.invoke(app, ["segment", str(corpus), "--out", str(clean), "--no-progress"]).exit_code == 3
     # Simulate a run killed while writing its third report: two reports recorded, half of a third written.
     torn = tmp_path / "torn.jsonl"
     rows = read_rows(clean)
     paths = sorted({r["path"] for r in rows})
-    sink = RowSink(torn, [], resume=False)
+    sink = RowSink(torn, SEGMENT_COLUMNS, resume=False, identity={"command": "segment", "tokenizer": Tokenizer().hash})
     for p in paths[:2]:
-        sink.write_document(p, [r for r in rows if r["path"] == p])
+        sink.write_document(input_key(p), [r for r in rows if r["path"] == p])
     sink._data.write(json.dumps(rows[-1], ensure_ascii=False)[:40].encode())
     sink._data.flush()
     result = runner.invoke(app, ["segment", str(corpus), "--out", str(torn), "--resume", "--no-progress"])
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 3, result.output
     assert "skipped (already done)" in result.output
     key = lambda r: (r["path"], r["start"])
     assert sorted(read_rows(torn), key=key) == sorted(rows, key=key)

@@ -25,19 +25,39 @@ def fail(message: str, code: int = 2) -> NoReturn:
     raise typer.Exit(code)
 
 
-def prepare(paths: List[str], out: Path) -> list[Path]:
+def prepare(paths: List[str], out: Path) -> tuple[list[Path], list[dict]]:
+    """Report files of the inputs, and inputs that yield none (with why); bad --out or inputs exit 2."""
     try:
         output_format(out)
-        return batch.expand_paths(paths)
+        return batch.walk(paths)
     except (ValueError, FileNotFoundError) as err:
         fail(str(err))
+
+
+def open_sink(out: Path, columns: list[str], resume: bool, meta: dict, identity: dict):
+    """A RowSink, or a clean exit naming the problem (an unwritable path, a resume that would mix runs)."""
+    from nlp.io.sinks import ResumeError, RowSink
+
+    try:
+        return RowSink(out, columns, resume=resume, meta=meta, identity=identity)
+    except ResumeError as err:
+        fail(str(err))
+    except OSError as err:
+        fail(f"{out}: cannot write the output here: {err.strerror or err}")
+
+
+def finish(summary: batch.Summary, out: Path, failed_path: Path) -> None:
+    """Print the summary and exit with the documented code (0 all done, 1 nothing done, 3 some failed)."""
+    print_summary(summary, out, failed_path)
+    if summary.exit_code:
+        raise typer.Exit(summary.exit_code)
 
 
 def print_summary(summary: batch.Summary, out: Path, failed_path: Path) -> None:
     table = Table(title=f"wrote {out}", show_header=False)
     table.add_row("reports read", str(summary.read))
     table.add_row("skipped (already done)", str(summary.skipped))
-    table.add_row("failed", f"{len(summary.failed)}" + (f"  (see {failed_path})" if summary.failed else ""))
+    table.add_row("failed or unsupported", f"{len(summary.failed)}" + (f"  (see {failed_path})" if summary.failed else ""))
     table.add_row("rows written", str(summary.rows))
     table.add_row("sections found", ", ".join(f"{k} {v}" for k, v in sorted(summary.sections.items())))
     console.print(table)

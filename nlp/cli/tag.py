@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
+from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import List, Optional
 
 import typer
 
-from nlp.cli.common import fail, prepare, print_summary, provenance
+from nlp.cli.common import fail, finish, open_sink, prepare, provenance
+from nlp.cli.segment import DEFAULT_MAX_MB, MAX_SIZE_HELP
 from nlp.io import batch
 from nlp.io.rows import doc_summary, summary_columns, tag_columns, tag_rows
-from nlp.io.sinks import RowSink
 from nlp.io.workers import available_cores
 from nlp.models.base import ModelError
 from nlp.models.registry import load_model
 from nlp.models.tagger import Tagger
 from nlp.text.document import Document
+from nlp.text.reader import DEFAULT_MAX_BYTES
+from nlp.text.tokenizer import default_tokenizer
 
 
 class _TagSetup:
@@ -30,12 +36,27 @@ class _TagSetup:
         return Tagger(load_model(self.model_path, backend=self.backend))
 
 
-def _tag_work(tagger: Tagger, paths: list[str]) -> list[batch.Result]:
-    docs, failed = batch.read_each(paths, Document.from_path)
-    tagged = tagger.tag_many([doc for _, doc in docs])
-    return failed + [batch.Result(key=path, rows=tag_rows(doc), sections=[s.kind for s in doc.sections],
-                                  extra={"summary": doc_summary(doc, tagger.labels)})
-                     for (path, _), doc in zip(docs, tagged)]
+@dataclass(frozen=True)
+class TagWork:
+    """What a worker does with a chunk of paths: read, segment, tag them in one model call."""
+
+    max_bytes: int = DEFAULT_MAX_BYTES
+
+    def __call__(self, tagger: Tagger, paths: list[str]) -> list[batch.Result]:
+        docs, failed = batch.read_each(paths, partial(Document.from_path, max_bytes=self.max_bytes))
+        tagged = tagger.tag_many([doc for _, doc in docs])
+        return failed + [batch.Result(key=path, rows=tag_rows(doc), sections=[s.kind for s in doc.sections],
+                                      extra={"summary": doc_summary(doc, tagger.labels)})
+                         for (path, _), doc in zip(docs, tagged)]
+
+
+def model_identity(name: str, model) -> dict:
+    """What makes two tag runs' rows comparable: the model (by its saved config), label set, tokenizer."""
+    config = json.dumps({"kind": model.kind, "labels": model.labels, "card": model.card.get("data", {}),
+                         "parameters": model.card.get("parameters", {})}, sort_keys=True, ensure_ascii=False)
+    return {"command": "tag", "model_kind": model.kind, "label_set": model.labelset.name,
+            "model": hashlib.sha1(config.encode()).hexdigest()[:16], "model_name": model.card.get("name") or name,
+            "tokenizer": default_tokenizer().hash if model.uses_tokens else None}
 
 
 def tag(
@@ -44,8 +65,10 @@ def tag(
     out: Path = typer.Option(..., "--out", "-o", help="Output file: .jsonl, .csv or .parquet (by extension)."),
     doc_summary_out: Optional[Path] = typer.Option(None, "--doc-summary", help="Also write one row per report here."),
     workers: int = typer.Option(1, "--workers", "-j", help="Worker processes (each loads the model once)."),
-    resume: bool = typer.Option(False, "--resume", help="Skip reports already in --out from an interrupted run."),
-    failed: Optional[Path] = typer.Option(None, "--failed", help="Where to list unreadable files [default: failed.jsonl beside --out]."),
+    resume: bool = typer.Option(False, "--resume", help="Skip reports already in --out from an earlier run "
+                                "(refused if that run used another model, label set or tokenizer)."),
+    failed: Optional[Path] = typer.Option(None, "--failed", help="Where to list inputs that gave no rows [default: failed.jsonl beside --out]."),
+    max_size: float = typer.Option(DEFAULT_MAX_MB, "--max-size", help=MAX_SIZE_HELP),
     progress: bool = typer.Option(True, "--progress/--no-progress"),
     backend: str = typer.Option("torch", "--backend",
                                 help="bert models: torch, onnx (model.int8.onnx) or onnx-fp32 (model.onnx); "
@@ -53,10 +76,11 @@ def tag(
 ):
     """Tag every narrative segment with themes, per-theme scores and a boilerplate flag.
 
-    One row per segment: doc_id, path, section, heading, start, end, text, themes,
+    One row per segment: doc_id, path, section, heading, start, end, text, is_heading, themes,
     boilerplate, boilerplate_score, score_<label> for every label.
+    Exit code 0: every input done; 1: nothing done; 3: some inputs failed (listed in --failed).
     """
-    files = prepare(paths, out)
+    files, problems = prepare(paths, out)
     if workers > 1 and "NLP_TORCH_THREADS" not in os.environ:
         # Each worker loads its own model: share the cores instead of oversubscribing them.
         os.environ["NLP_TORCH_THREADS"] = str(max(1, available_cores() // workers))
@@ -64,26 +88,26 @@ def tag(
         loaded = load_model(model, backend=backend)
     except (ModelError, ValueError) as err:
         fail(str(err))
-    failed_path = failed or out.with_name("failed.jsonl")
-    if not resume:
-        failed_path.unlink(missing_ok=True)
     labels = loaded.labels
     test_metrics = loaded.card.get("metrics", {}).get("test") or {}
     meta = provenance("tag", model=str(model), model_kind=loaded.kind, label_set=loaded.labelset.name,
                       backend=backend if loaded.kind == "bert" else None,
                       model_test_metrics={k: v for k, v in test_metrics.items() if isinstance(v, (int, float))})
-    sink = RowSink(out, tag_columns(labels), resume=resume, meta=meta)
+    identity = model_identity(model, loaded)
+    sink = open_sink(out, tag_columns(labels), resume, meta, identity)
     summary_sink = None
     if doc_summary_out:
-        summary_sink = RowSink(doc_summary_out, summary_columns(labels), resume=resume, meta=meta)
+        summary_sink = open_sink(doc_summary_out, summary_columns(labels), resume, meta, identity)
         if resume:  # a report is done only when both outputs have it
             sink.done &= summary_sink.done
-    on_result = (lambda r: summary_sink.write_document(r.key, [r.extra["summary"]])) if summary_sink else None
+    failed_path = failed or out.with_name("failed.jsonl")
+    on_result = (lambda key, r: summary_sink.write_document(key, [r.extra["summary"]])) if summary_sink else None
     # One worker tags in this process with the model loaded above; more workers each load their own.
     setup = (lambda: Tagger(loaded)) if workers <= 1 else _TagSetup(model, backend)
-    summary = batch.run(files, sink, _tag_work, setup=setup, n_process=workers,
-                        failed_path=failed_path, desc="tag", progress=progress, on_result=on_result)
+    summary = batch.run(files, sink, TagWork(int(max_size * 2**20)), setup=setup, n_process=workers,
+                        failed_path=failed_path, desc="tag", progress=progress, on_result=on_result,
+                        problems=problems)
     sink.close()
     if summary_sink:
         summary_sink.close()
-    print_summary(summary, out, failed_path)
+    finish(summary, out, failed_path)

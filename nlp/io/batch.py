@@ -10,7 +10,9 @@ cannot be read goes to ``failed.jsonl`` with its reason and the run goes on.
 from __future__ import annotations
 
 import glob
+import hashlib
 import json
+import os
 from collections import Counter
 from concurrent.futures import FIRST_COMPLETED, wait
 from dataclasses import dataclass, field
@@ -24,23 +26,64 @@ from nlp.io.sinks import RowSink
 from nlp.io.workers import init_in_process, pool, worker_context
 
 
-def expand_paths(inputs: Iterable[str | Path]) -> list[Path]:
-    """Files named directly, found under directories (recursively, known suffixes) or matched by globs."""
+def walk(inputs: Iterable[str | Path]) -> tuple[list[Path], list[dict]]:
+    """Report files named directly, found under directories (recursively) or matched by globs, and every
+    file or directory that yields no report, with the reason (an unsupported type, a directory that
+    cannot be listed). Hidden files (``.name``) are not inputs. A path or glob matching nothing raises."""
     found: list[Path] = []
+    problems: list[dict] = []
     for item in inputs:
         item = str(item)
         path = Path(item)
         if path.is_dir():
-            found.extend(sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES))
+            found.extend(_walk_dir(path, problems))
         elif path.exists():
             found.append(path)
         else:
             matches = sorted(Path(p) for p in glob.glob(item, recursive=True))
             if not matches:
                 raise FileNotFoundError(f"{item}: no such file, directory or matching glob")
-            found.extend(p for p in matches if p.is_file())
+            for match in matches:
+                found.extend(_walk_dir(match, problems) if match.is_dir() else [match])
     seen: set[Path] = set()
-    return [p for p in found if not (p in seen or seen.add(p))]
+    return [p for p in found if not (p in seen or seen.add(p))], problems
+
+
+def _walk_dir(root: Path, problems: list[dict]) -> list[Path]:
+    found = []
+
+    def unreadable(err: OSError) -> None:
+        problems.append({"path": err.filename or str(root), "reason": f"cannot list directory: {err.strerror}"})
+
+    for folder, dirs, files in os.walk(root, onerror=unreadable):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(files):
+            if name.startswith("."):
+                continue
+            path = Path(folder) / name
+            suffix = path.suffix.lower()
+            if suffix in SUFFIXES or not suffix:  # no suffix: the reader sniffs the content
+                found.append(path)
+            else:
+                problems.append({"path": str(path), "reason": f"unsupported file type {suffix!r}: the reader "
+                                 f"takes {', '.join(sorted(SUFFIXES))} or files without a suffix"})
+    return found
+
+
+def expand_paths(inputs: Iterable[str | Path]) -> list[Path]:
+    """The report files of :func:`walk`, for callers that only need those."""
+    return walk(inputs)[0]
+
+
+def input_key(path: str | Path) -> str:
+    """A report's identity across runs: its resolved path and a hash of its bytes, so that resuming with
+    the same corpus typed differently (relative, absolute, trailing slash) finds the finished reports."""
+    p = Path(path)
+    try:
+        digest = hashlib.sha1(p.read_bytes()).hexdigest()[:16]
+    except OSError:
+        digest = "unreadable"
+    return f"{p.resolve()}#{digest}"
 
 
 @dataclass
@@ -65,6 +108,13 @@ class Summary:
     def to_dict(self) -> dict:
         return {"read": self.read, "skipped_already_done": self.skipped, "failed": len(self.failed),
                 "rows": self.rows, "sections_found": dict(self.sections), "failures": self.failed}
+
+    @property
+    def exit_code(self) -> int:
+        """0: every input done; 1: nothing done (no input, or every input failed); 3: some inputs failed."""
+        if self.read + self.skipped == 0:
+            return 1
+        return 3 if self.failed else 0
 
 
 def _failure(path: str, err: Exception) -> Result:
@@ -122,36 +172,52 @@ def read_each(paths: list[str], read: Callable[[str], object]) -> tuple[list[tup
 
 def run(paths: list[Path], sink: RowSink, work: Callable, setup: Callable | None = None,
         n_process: int = 1, failed_path: Path | None = None, desc: str = "reports",
-        on_result: Callable[[Result], None] | None = None, progress: bool = True, chunk: int = 8) -> Summary:
-    """Apply ``work(context, paths) -> [Result]`` to every path not already in ``sink.done``.
+        on_result: Callable[[Result], None] | None = None, progress: bool = True, chunk: int = 8,
+        problems: list[dict] | None = None) -> Summary:
+    """Apply ``work(context, paths) -> [Result]`` to every path whose :func:`input_key` is not in ``sink.done``.
 
     Paths go to ``work`` in chunks of ``chunk`` so a model can score many reports in one call.
     ``setup()`` runs once per worker and builds the context (a tokenizer, a model).
-    ``work`` and ``setup`` must be picklable module-level callables.
+    ``work`` and ``setup`` must be picklable module-level callables. ``problems`` (inputs that yield no
+    report, from :func:`walk`) are listed with the failures. ``failed_path`` is rewritten at the end with
+    each input that failed in this run once; an interrupted run's failures are retried on resume, so a
+    file that failed then and reads now is no longer listed.
     """
     summary = Summary()
-    todo = [str(p) for p in paths if str(p) not in sink.done]
+    keys = {str(p): input_key(p) for p in paths}
+    todo = [str(p) for p in paths if keys[str(p)] not in sink.done]
     summary.skipped = len(paths) - len(todo)
-    failed_file = open(failed_path, "a", encoding="utf-8") if failed_path else None
+    failures = {entry["path"]: entry for entry in problems or []}
+    if failed_path and not sink.resumed:
+        failed_path.unlink(missing_ok=True)  # an earlier run's list; this run writes its own at the end
     bar = tqdm(total=len(todo), desc=desc, unit="doc", disable=not progress, dynamic_ncols=True)
     try:
         for result in _results(todo, setup, work, max(1, n_process), max(1, chunk)):
             bar.update(1)
+            key = keys[result.key]
             if result.error is not None:
-                entry = {"path": result.key, "reason": result.error}
-                summary.failed.append(entry)
-                if failed_file:
-                    failed_file.write(json.dumps(entry, ensure_ascii=False) + "\n")
-                    failed_file.flush()
+                failures[key] = {"path": result.key, "reason": result.error}
                 continue
-            sink.write_document(result.key, result.rows)
+            failures.pop(key, None)
+            sink.write_document(key, result.rows)
             summary.read += 1
             summary.rows += len(result.rows)
             summary.sections.update(result.sections)
             if on_result:
-                on_result(result)
+                on_result(key, result)
     finally:
         bar.close()
-        if failed_file:
-            failed_file.close()
+        summary.failed = list(failures.values())
+        if failed_path:
+            _write_failures(failed_path, summary.failed)
     return summary
+
+
+def _write_failures(path: Path, failures: list[dict]) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "w", encoding="utf-8") as f:
+        for entry in failures:
+            f.write(json.dumps(entry, ensure_ascii=False) + "\n")
+    os.replace(tmp, path)
+    if not failures:
+        path.unlink()

@@ -10,8 +10,8 @@ from typing import Iterable
 from nlp.text.document import Document
 from nlp.text.sections import NARRATIVE_KINDS
 
-SEGMENT_COLUMNS = ("doc_id", "path", "section", "heading", "start", "end", "text", "tokens")
-_TAG_BASE = ("doc_id", "path", "section", "heading", "start", "end", "text", "themes", "boilerplate",
+SEGMENT_COLUMNS = ("doc_id", "path", "section", "heading", "start", "end", "text", "is_heading", "tokens")
+_TAG_BASE = ("doc_id", "path", "section", "heading", "start", "end", "text", "is_heading", "themes", "boilerplate",
              "boilerplate_score")
 
 
@@ -30,7 +30,7 @@ def summary_columns(labels: list[str]) -> list[str]:
 
 def _base_row(doc: Document, seg) -> dict:
     return {"doc_id": doc.doc_id, "path": doc.path, "section": seg.section, "heading": seg.heading,
-            "start": seg.start, "end": seg.end, "text": seg.text}
+            "start": seg.start, "end": seg.end, "text": seg.text, "is_heading": seg.is_heading}
 
 
 def segment_rows(doc: Document) -> list[dict]:

@@ -4,6 +4,10 @@ Rows are written one document at a time. After each document's rows are
 flushed, a line ``{"key", "offset"}`` is appended to a progress file beside the
 output, so a resumed run truncates the output to the last finished document and
 skips the documents already done: a killed run never leaves a half-written row.
+The progress file stays after the run, so resuming a finished run does nothing
+and a resumed run can add new reports to a finished output. ``<out>.run.json``
+records what produced the rows (model, label set, tokenizer, columns); resuming
+with anything else is refused, so one output never mixes two models.
 Parquet cannot be appended to, so its rows are spooled as JSONL and converted
 when the run closes.
 """
@@ -31,29 +35,62 @@ def _csv_value(value):
     return json.dumps(value, ensure_ascii=False) if isinstance(value, (list, dict)) else value
 
 
-class RowSink:
-    """Append rows per document to ``path``; ``done`` holds the keys of finished documents."""
+class ResumeError(ValueError):
+    """Resuming would mix outputs of different runs; the message names both."""
 
-    def __init__(self, path: str | Path, columns: Iterable[str], resume: bool = False, meta: dict | None = None):
+
+class RowSink:
+    """Append rows per document to ``path``; ``done`` holds the keys of finished documents.
+
+    ``identity`` (plain JSON) says what produces the rows; a resumed sink refuses another identity.
+    """
+
+    def __init__(self, path: str | Path, columns: Iterable[str], resume: bool = False, meta: dict | None = None,
+                 identity: dict | None = None):
         self.path = Path(path)
         self.meta = meta
         self.format = output_format(self.path)
         self.columns = list(columns)
+        self.identity = {"columns": self.columns, **(identity or {})}
         self.data_path = self.path.with_name(self.path.name + ".partial.jsonl") if self.format == "parquet" else self.path
         self.progress_path = self.path.with_name(self.path.name + ".progress")
+        self.run_path = self.path.with_name(self.path.name + ".run.json")
         self.done: set[str] = set()
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        if resume and self.progress_path.exists():
+        self.resumed = resume and self.progress_path.exists()
+        if self.resumed:
+            self._check_identity()
+            if self.format == "parquet" and self.path.exists() and not self.data_path.exists():
+                self._respool()  # a finished Parquet run, to be extended
             self._recover()
         else:
             for p in {self.data_path, self.progress_path}:
                 p.unlink(missing_ok=True)
             if self.format == "parquet":
                 self.path.unlink(missing_ok=True)
+            self.run_path.write_text(json.dumps(self.identity, ensure_ascii=False, indent=1), encoding="utf-8")
         self._data = open(self.data_path, "ab")
         self._progress = open(self.progress_path, "ab")
         if self.format == "csv" and self._data.tell() == 0:
             self._write(self._encode_csv([dict(zip(self.columns, self.columns))]))
+
+    def _check_identity(self) -> None:
+        earlier = json.loads(self.run_path.read_text(encoding="utf-8")) if self.run_path.exists() else {}
+        differ = sorted(k for k in set(earlier) | set(self.identity) if earlier.get(k) != self.identity.get(k))
+        if differ:
+            shown = "; ".join(f"{k}: was {earlier.get(k)!r}, now {self.identity.get(k)!r}" for k in differ
+                              if k != "columns") or "the output columns differ"
+            raise ResumeError(f"{self.path}: cannot resume: the interrupted run was made differently ({shown}). "
+                              "Resume with the same settings, or write to a new output without --resume.")
+
+    def _respool(self) -> None:
+        """Rows of a finished Parquet output back into the JSONL spool; every finished document's
+        progress offset becomes the spool's end (they are all complete)."""
+        _parquet_to_jsonl(self.path, self.data_path)
+        end = self.data_path.stat().st_size
+        keys = [json.loads(line)["key"] for line in self.progress_path.read_bytes().splitlines() if line.strip()]
+        self.progress_path.write_bytes(b"".join(
+            (json.dumps({"key": k, "offset": end}, ensure_ascii=False) + "\n").encode() for k in keys))
 
     def _recover(self) -> None:
         """Keep the rows of documents whose progress line was written; cut anything after."""
@@ -94,7 +131,7 @@ class RowSink:
         self.done.add(key)
 
     def close(self) -> None:
-        """Finish the output; the progress file is removed once the output is complete."""
+        """Finish the output (the progress file stays: it lets a later --resume skip or extend this run)."""
         self._data.close()
         self._progress.close()
         if self.format == "parquet":
@@ -102,7 +139,6 @@ class RowSink:
             self.data_path.unlink()
         if self.meta is not None:
             self.meta_path.write_text(json.dumps(self.meta, ensure_ascii=False, indent=1), encoding="utf-8")
-        self.progress_path.unlink(missing_ok=True)
 
     @property
     def meta_path(self) -> Path:
@@ -141,6 +177,15 @@ def _jsonl_to_parquet(src: Path, dst: Path, columns: list[str], meta: dict | Non
     else:
         writer.close()
     os.replace(tmp, dst)
+
+
+def _parquet_to_jsonl(src: Path, dst: Path) -> None:
+    import pyarrow.parquet as pq
+
+    with open(dst, "w", encoding="utf-8") as f:
+        for batch in pq.ParquetFile(src).iter_batches():
+            for row in batch.to_pylist():
+                f.write(json.dumps(row, ensure_ascii=False) + "\n")
 
 
 def read_rows(path: str | Path) -> list[dict]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from nlp.text.reader import Source, read, read_text
+from nlp.text.reader import DEFAULT_MAX_BYTES, Source, read, read_text
 from nlp.text.sections import Audit, Section, find_sections
 from nlp.text.segments import Segment, segment
 from nlp.text.tokenizer import Tokenizer
@@ -42,9 +42,9 @@ class Document:
                    warnings=list(source.warnings) + list(audit.warnings), meta=meta)
 
     @classmethod
-    def from_path(cls, path, doc_id: str | None = None, **kwargs) -> "Document":
+    def from_path(cls, path, doc_id: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES, **kwargs) -> "Document":
         """Read a report file (.txt/.html/.docx/.pdf); raises ReadError naming the file on bad input."""
-        return cls.from_source(read(path), doc_id=doc_id, **kwargs)
+        return cls.from_source(read(path, max_bytes=max_bytes), doc_id=doc_id, **kwargs)
 
     @classmethod
     def from_text(cls, text: str, doc_id: str = "doc", format: str = "txt", **kwargs) -> "Document":

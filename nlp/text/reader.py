@@ -88,7 +88,8 @@ def _read_bytes(p: Path, max_bytes: int) -> bytes:
     if p.is_dir():
         raise ReadError(p, "is a directory, not a file")
     too_big = (f"over the size limit of {max_bytes:,} bytes; "
-               f"pass a larger max_bytes to read() if it really is one report")
+               f"if it really is one report, raise the limit (--max-size MB on the command line, "
+               f"max_bytes= in Python)")
     try:
         size = p.stat().st_size
         if size > max_bytes:
