@@ -162,3 +162,18 @@ def test_workers_die_with_a_killed_parent(tmp_path):
         time.sleep(0.1)
     alive = [w for w in workers if os.path.exists(f"/proc/{w}") and "zombie" not in open(f"/proc/{w}/status").read()]
     assert alive == []
+
+
+def test_a_traditional_character_copy_gets_the_same_tags():
+    import opencc
+
+    import nlp
+
+    tagger = nlp.load("default")
+    # A sample report with one extra line, so that neither copy is a report of the reference corpus itself.
+    simplified = (SAMPLES / "001_9042ac2a28d37d4e.txt").read_text(encoding="utf-8") + "\n附件：无。\n"
+    traditional = opencc.OpenCC("s2t").convert(simplified)
+    assert traditional != simplified
+    a, b = tagger(simplified), tagger(traditional)
+    assert [s.text for s in b.segments] != [s.text for s in a.segments]  # rows keep the original characters
+    assert [(s.themes, s.boilerplate) for s in b.segments] == [(s.themes, s.boilerplate) for s in a.segments]

@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
+from nlp.reuse.ngrams import text_fingerprint
 from nlp.reuse.boilerplate_index import BoilerplateConfig, is_boilerplate, redundancy
 from nlp.text.document import Document
 from nlp.reuse.families import family_text, find_families, shingles
@@ -262,19 +263,19 @@ def test_reuse_reference_leaves_the_segments_own_report_out(tmp_path):
     ref = ReuseReference.from_documents(docs, boilerplate=BoilerplateConfig(units=("char8",), min_doc_share=0.5,
                                                                             min_docs=2))
     tok = default_tokenizer()
-    own = ref.signals(A, tok(A), docs[0].text)
+    own = ref.signals(A, tok(A), text_fingerprint(docs[0].text))
     # A's near duplicates outside report 1: p2 (乙) and A (甲 2021) → 2 segments, 2 reports, 2 bodies.
     assert (own["fam_log_segments"], own["fam_log_docs"], own["fam_log_bodies"]) == (
         math.log1p(2), math.log1p(2), math.log1p(2))
-    new = ref.signals(A, tok(A), "a report not in the reference")
+    new = ref.signals(A, tok(A), text_fingerprint("a report not in the reference"))
     assert new["fam_log_segments"] == math.log1p(3) and new["fam_log_bodies"] == math.log1p(2)
     # Q is in 2 of 3 reports (67 % < 75 %, ≥ 50 %, ≥ 2 reports): a phrase, unless its own report is left out
     # (then 1 of 2 other reports: below min_docs).
     assert ref.signals(Q, tok(Q), None)["lsl_char8"] == 1.0
-    assert ref.signals(Q, tok(Q), docs[0].text)["lsl_char8"] == 0.0
+    assert ref.signals(Q, tok(Q), text_fingerprint(docs[0].text))["lsl_char8"] == 0.0
     ref.save(tmp_path / "reuse.safetensors")
     again = ReuseReference.load(tmp_path / "reuse.safetensors")
-    assert again.signals(A, tok(A), docs[0].text) == own and again.signals(Q, tok(Q), None) == ref.signals(Q, tok(Q), None)
+    assert again.signals(A, tok(A), text_fingerprint(docs[0].text)) == own and again.signals(Q, tok(Q), None) == ref.signals(Q, tok(Q), None)
 
 
 def test_linear_model_with_family_features_round_trips(tmp_path):

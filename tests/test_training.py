@@ -1,6 +1,7 @@
 """train.py, evaluate.py, `nlp tag` and the API work unchanged for a label set of the user's own."""
 
 import json
+import shutil
 import subprocess
 import sys
 
@@ -136,3 +137,38 @@ def test_fit_on_train_and_dev_takes_thresholds_from_out_of_fold_scores(toy, tmp_
                           "--model", "bert", "--base", "nowhere", "--fit-on", "train+dev"],
                          cwd=ROOT, capture_output=True, text=True)
     assert bad.returncode != 0 and "--fit-on is for linear models" in bad.stderr + bad.stdout
+
+
+def test_keyword_model_and_html_report_use_the_gold_label_set(toy, tmp_path):
+    root, gold, _ = toy
+    out, page = tmp_path / "eval.json", tmp_path / "eval.html"
+    result = subprocess.run([sys.executable, "evaluate.py", "--model", "keyword", "--labelset", str(root / "toy-v1.yaml"),
+                             "--gold", str(gold), "--split", "test", "--json", str(out), "--html", str(page),
+                             "--n-boot", "50"], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(out.read_text(encoding="utf-8"))
+    assert set(report["per_label"]) == {"website", "people"} and report["micro_f1"] > 0.5
+    assert "<img" in page.read_text(encoding="utf-8")
+    # One test report: the bootstrap over documents cannot give an interval, and the output says so.
+    assert "only 1 documents" in result.stderr and report["models"]["keyword"]["warnings"]
+
+
+def test_a_gold_file_without_splits_is_not_trained_and_tested_on_the_same_rows(toy, tmp_path):
+    root, gold, _ = toy
+    one = tmp_path / "one.jsonl"
+    rows = [json.loads(line) for s in ("train", "dev", "test") for line in open(gold / f"{s}.jsonl", encoding="utf-8")]
+    with open(one, "w", encoding="utf-8") as f:
+        for i, row in enumerate(rows):
+            row.pop("split")
+            f.write(json.dumps(row | {"agency": f"body {row['doc_id']}"}, ensure_ascii=False) + "\n")
+    shutil.copy(gold / "documents.jsonl", tmp_path / "documents.jsonl")
+    base = [sys.executable, "train.py", "--gold", str(one), "--labelset", str(root / "toy-v1.yaml"),
+            "--reference", str(root / "no-reference")]
+    refused = subprocess.run(base + ["--out", str(tmp_path / "m1")], cwd=ROOT, capture_output=True, text=True)
+    assert refused.returncode == 2 and "--split-by body" in refused.stderr
+    subprocess.run(base + ["--out", str(tmp_path / "m2"), "--split-by", "body"], cwd=ROOT, check=True,
+                   capture_output=True)
+    card = json.loads((tmp_path / "m2" / "card.json").read_text(encoding="utf-8"))
+    data = card["data"]
+    assert data["n_train"] and data["n_test"] and data["n_train"] + data["n_dev"] + data["n_test"] == len(rows)
+    assert not any(str(v).startswith("/") for v in data.values())  # no absolute paths in the card

@@ -40,6 +40,8 @@ def train(
     model: str = typer.Option("linear", help="linear | bert"),
     out: Path = typer.Option(..., help="Output model directory."),
     labelset: str = typer.Option(None, help="Label set name or YAML file [default: the one the gold rows name]."),
+    split_by: str = typer.Option(None, "--split-by", help="body: split a gold file's reports by issuing body "
+                                 "(train/dev/test 61/19/20 %%) instead of using the rows' split fields."),
     reference: Path = typer.Option(DEFAULT_REFERENCE, help="linear: report corpus for boilerplate n-gram "
                                    "frequencies [default: ../shared/corpus when present, else the gold documents]."),
     C: float = typer.Option(_LIN.C, help="linear: inverse regularisation of the theme classifier."),
@@ -80,7 +82,7 @@ def train(
             config = BertTrainingConfig(base=base, epochs=epochs, context=context, seed=seed, init=init,
                                         max_length=max_length, batch_size=batch_size, lr=lr, head_lr=20 * lr,
                                         max_steps=max_steps, pooling=pooling)
-        data = TrainingData.load(gold, labelset)
+        data = TrainingData.load(gold, labelset, split_by=split_by)
     except (GoldError, LabelSetError, ValueError) as err:
         fail(str(err))
     train_model(model, config, data, out, name=name, reproduce=command_line(), log=typer.echo)

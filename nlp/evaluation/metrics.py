@@ -112,8 +112,24 @@ def evaluate(gold: Sequence[GoldSegment], pred: Predictions, n_boot: int = 1000,
         "cooccurrence": _cooccurrence(counts.y, counts.p).tolist(),
         "errors": _errors(gold, pred, labels, n_errors),
         "bootstrap": {"n": n_boot, "seed": seed, "unit": "document"},
+        "warnings": _small_sample_warnings(counts.n_docs, per_label),
     }
     return result
+
+
+MIN_DOCUMENTS = 10   # fewer documents than this: bootstrap intervals by document say little
+MIN_SUPPORT = 5      # fewer positives than this: a label's F1 and its interval are unreliable
+
+
+def _small_sample_warnings(n_docs: int, per_label: dict) -> list[str]:
+    out = []
+    if n_docs < MIN_DOCUMENTS:
+        out.append(f"only {n_docs} documents: the bootstrap resamples documents, so its intervals are "
+                   f"degenerate or far too narrow; evaluate on at least {MIN_DOCUMENTS} documents")
+    thin = [f"{label} ({v['support']})" for label, v in per_label.items() if v["support"] < MIN_SUPPORT]
+    if thin:
+        out.append(f"fewer than {MIN_SUPPORT} positives, F1 and interval unreliable: {', '.join(thin)}")
+    return out
 
 
 def _per_section(gold, pred) -> dict:

@@ -14,7 +14,8 @@ from typing import Sequence
 from pathlib import Path
 
 from nlp.labels.labelset import LabelSet, LabelSetError, load_labelset
-from nlp.text.inputs import SegmentInput
+from nlp.text.inputs import SegmentInput, simplified_report
+from nlp.text.script import to_simplified
 from nlp.text.segments import Segment
 
 SPLITS = ("train", "dev", "test")
@@ -85,8 +86,9 @@ def read_documents(path: str | Path) -> dict[str, str]:
 
 def gold_records(segments: Sequence[GoldSegment], documents: dict[str, str]) -> list[SegmentInput]:
     """Model inputs of gold segments, each with its report's text and offsets for context features."""
-    return [SegmentInput(text=s.text, section=s.section, heading=s.heading, doc_id=s.doc_id, start=s.start,
-                         end=s.end, doc_text=documents.get(s.doc_id)) for s in segments]
+    reports = {doc_id: simplified_report(text) for doc_id, text in documents.items()}
+    return [SegmentInput(text=to_simplified(s.text), section=s.section, heading=to_simplified(s.heading), doc_id=s.doc_id,
+                         start=s.start, end=s.end, doc_text=reports.get(s.doc_id)) for s in segments]
 
 
 def _files(path: Path, split: str | None) -> list[tuple[Path, str | None]]:

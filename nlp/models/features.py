@@ -15,7 +15,7 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from nlp.reuse.ngrams import NgramReference, char_ngrams, mask_numbers, word_ngrams
+from nlp.reuse.ngrams import NgramReference, char_ngrams, mask_numbers, text_fingerprint, word_ngrams
 from nlp.text.inputs import SegmentInput
 from nlp.text.segments import heading_level
 from nlp.text.tokenizer import Tokenizer
@@ -39,13 +39,13 @@ NUMERIC_COLUMNS = tuple(
 )
 
 
-def _ngram_stats(prefix: str, grams: list[str], reference: NgramReference | None, doc_text) -> dict:
+def _ngram_stats(prefix: str, grams: list[str], reference: NgramReference | None, own_doc: int | None) -> dict:
     out = {f"{prefix}_none": float(not grams)}
     if not grams or reference is None:
         out.update({f"{prefix}_df{k}": 0.0 for k in DF_LEVELS})
         out[f"{prefix}_logdf"] = 0.0
         return out
-    df = reference.lookup(grams, doc_text)
+    df = reference.lookup(grams, own_doc)
     for k in DF_LEVELS:
         out[f"{prefix}_df{k}"] = float(np.mean(df >= k))
     out[f"{prefix}_logdf"] = float(np.mean(np.log1p(df)) / math.log1p(max(reference.n_docs, 1)))
@@ -53,14 +53,14 @@ def _ngram_stats(prefix: str, grams: list[str], reference: NgramReference | None
 
 
 def boilerplate_signals(text: str, tokens: Sequence[str], references: dict[str, NgramReference] | None,
-                        doc_text: str | None = None) -> dict:
+                        own_doc: int | None = None) -> dict:
     """Signals of stock vs specific text for one segment."""
     references = references or {}
     no_year = _YEAR.sub("", text)
     titles = _TITLE.findall(text)
     signals = {
-        **_ngram_stats("w4", word_ngrams(tokens, 4), references.get("word4"), doc_text),
-        **_ngram_stats("c8", char_ngrams(text, 8), references.get("char8"), doc_text),
+        **_ngram_stats("w4", word_ngrams(tokens, 4), references.get("word4"), own_doc),
+        **_ngram_stats("c8", char_ngrams(text, 8), references.get("char8"), own_doc),
         "has_number": float(bool(re.search(r"\d", no_year))),
         "has_date": float(bool(_DATE.search(text))),
         "n_titles": float(len(titles)),
@@ -88,6 +88,7 @@ def frame(records: Sequence[SegmentInput], tokenizer: Tokenizer, references: dic
     ``reuse`` (a :class:`~nlp.reuse.reference.ReuseReference`) adds the optional ``families`` group of
     boilerplate signals: sentence-family sizes and boilerplate phrases in a reference corpus.
     """
+    fingerprints = _FingerprintCache()
     rows = []
     for r in records:
         tokens = r.tokens if r.tokens is not None else tokenizer(r.text)
@@ -99,12 +100,30 @@ def frame(records: Sequence[SegmentInput], tokenizer: Tokenizer, references: dic
             "cues": cue_hits(r.text, cue_words),
         }
         if with_signals:
-            row.update(boilerplate_signals(r.text, tokens, references, r.doc_text))
+            own = fingerprints(r.doc_text)
+            row.update(boilerplate_signals(r.text, tokens, references, own))
             if reuse is not None:
-                row.update(reuse.signals(r.text, tokens, r.doc_text))
+                row.update(reuse.signals(r.text, tokens, own))
         rows.append(row)
     extra = list(reuse.columns) if with_signals and reuse is not None else []
     return pd.DataFrame(rows, columns=list(TEXT_COLUMNS) + (list(NUMERIC_COLUMNS) if with_signals else []) + extra)
+
+
+class _FingerprintCache:
+    """One fingerprint per report text: segments of one report share the same string object, so tagging
+    stays linear in report size (hashing the whole report per segment made it quadratic)."""
+
+    def __init__(self):
+        self._by_id: dict[int, tuple[str, int]] = {}
+
+    def __call__(self, doc_text: str | None) -> int | None:
+        if doc_text is None:
+            return None
+        hit = self._by_id.get(id(doc_text))
+        if hit is None or hit[0] is not doc_text:
+            hit = (doc_text, text_fingerprint(doc_text))
+            self._by_id[id(doc_text)] = hit
+        return hit[1]
 
 
 def _heading_tail(heading: str) -> str:

@@ -45,11 +45,9 @@ class Tagger:
 
     def tag_many(self, docs: list[Document]) -> list[Document]:
         """Tag several documents with one model call (much faster than one call per report)."""
-        if self.model.uses_tokens:
-            tokenizer = default_tokenizer()
-            for doc in docs:
-                doc.tokenize(tokenizer)
         inputs = [x for doc in docs for x in SegmentInput.from_document(doc)]
+        if self.model.uses_tokens:
+            inputs = [x.with_tokens(default_tokenizer()) for x in inputs]
         pred = self.model.predict(inputs) if inputs else None
         segments = [seg for doc in docs for seg in doc.segments]
         for i, seg in enumerate(segments):

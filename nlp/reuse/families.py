@@ -265,10 +265,11 @@ class FamilyIndex:
             self._by_key = by_key
         return self._lsh
 
-    def lookup(self, text: str, doc_text: str | None = None) -> tuple[int, int, int]:
-        """(segments, reports, bodies) of the reference near duplicates of ``text`` outside ``doc_text``'s report."""
+    def lookup(self, text: str, own_doc: int | None = None) -> tuple[int, int, int]:
+        """(segments, reports, bodies) of the reference near duplicates of ``text`` outside its own report
+        (``own_doc``: the report's :func:`text_fingerprint`)."""
         lsh = self._index()
-        own = self._doc_index.get(text_fingerprint(doc_text), -1) if doc_text is not None else -1
+        own = self._doc_index.get(own_doc, -1) if own_doc is not None else -1
         fp = fingerprint(text, self.config)
         if fp.short:
             rows = self._by_key.get(text_fingerprint(fp.key), []) if fp.key else []

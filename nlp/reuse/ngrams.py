@@ -73,20 +73,21 @@ class NgramReference:
         df = np.array([counts[k] for k in keys.tolist()], dtype=np.int32)
         return cls(keys, df, np.array(sorted(set(fingerprints)), dtype=np.uint64), len(fingerprints))
 
-    def lookup(self, grams: Iterable[str], doc_text: str | None = None) -> np.ndarray:
-        """Document frequency of each distinct n-gram, discounting ``doc_text`` if it is a reference document."""
+    def lookup(self, grams: Iterable[str], own_doc: int | None = None) -> np.ndarray:
+        """Document frequency of each distinct n-gram, discounting the report whose :func:`text_fingerprint`
+        is ``own_doc`` if it is a reference document (computed once per report by the caller)."""
         hashed = hash_ngrams(grams)
         if not len(hashed) or not len(self.keys):
             return np.zeros(len(hashed), dtype=np.int32)
         pos = np.searchsorted(self.keys, hashed)
         pos = np.minimum(pos, len(self.keys) - 1)
         df = np.where(self.keys[pos] == hashed, self.df[pos], 0).astype(np.int32)
-        if doc_text is not None and self.contains(doc_text):
+        if own_doc is not None and self.contains(own_doc):
             df = np.maximum(df - 1, 0)
         return df
 
-    def contains(self, doc_text: str) -> bool:
-        fp = np.uint64(text_fingerprint(doc_text))
+    def contains(self, fingerprint: int) -> bool:
+        fp = np.uint64(fingerprint)
         i = np.searchsorted(self.docs, fp)
         return bool(i < len(self.docs) and self.docs[i] == fp)
 

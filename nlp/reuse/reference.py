@@ -72,12 +72,12 @@ class ReuseReference:
             return cls.from_documents(read_reports(corpus=corpus)[0])
         return cls.from_documents([Document.from_text(t, doc_id=k) for k, t in gold_documents.items()])
 
-    def signals(self, text: str, tokens: Sequence[str], doc_text: str | None = None) -> dict[str, float]:
-        """The feature values of one segment, its own report (``doc_text``) left out."""
-        n_segments, n_docs, n_bodies = self.families.lookup(text, doc_text)
+    def signals(self, text: str, tokens: Sequence[str], own_doc: int | None = None) -> dict[str, float]:
+        """The feature values of one segment, its own report (fingerprint ``own_doc``) left out."""
+        n_segments, n_docs, n_bodies = self.families.lookup(text, own_doc)
         out = {"fam_log_segments": math.log1p(n_segments), "fam_log_docs": math.log1p(n_docs),
                "fam_log_bodies": math.log1p(n_bodies), "fam_any": float(n_segments > 0)}
-        own = text_fingerprint(doc_text) if doc_text is not None else None
+        own = own_doc
         for unit, table in self.phrases.items():
             grams = hash_each(segment_ngrams(unit, text, tokens, self.boilerplate.mask_numbers))
             out[f"lsl_{unit}"] = float(table.flags(grams, self.boilerplate, own).any()) if len(grams) else 0.0

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import hashlib
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from nlp.io.corpus import iter_reports
-from nlp.labels.gold import GoldSegment, gold_records, load_gold, read_documents
+from nlp.labels.gold import SPLITS, GoldError, GoldSegment, gold_records, load_gold, read_documents
+from nlp.labels.splits import split_by_body
 from nlp.labels.labelset import LabelSet, load_labelset
 from nlp.text.inputs import SegmentInput
 
 
 def data_hash(gold: Path) -> str:
+    """A short hash of the gold files, for the model card."""
     h = hashlib.sha256()
     files = sorted(gold.glob("*.jsonl")) if gold.is_dir() else [gold]
     for f in files:
@@ -32,11 +34,30 @@ class TrainingData:
     documents: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def load(cls, gold: str | Path, labelset: str | LabelSet | None = None) -> "TrainingData":
+    def load(cls, gold: str | Path, labelset: str | LabelSet | None = None,
+             split_by: str | None = None) -> "TrainingData":
+        """A gold directory (train/dev/test.jsonl), or one gold file whose rows carry a ``split``, or one
+        file split here by issuing body (``split_by="body"``). Never trains and tests on the same rows."""
         gold = Path(gold)
-        splits = {"train": load_gold(gold, "train", labelset), "dev": load_gold(gold, "dev", labelset)}
-        has_test = not gold.is_dir() or (gold / "test.jsonl").exists()
-        splits["test"] = load_gold(gold, "test", labelset) if has_test else []
+        if gold.is_dir() and split_by is None:
+            splits = {s: load_gold(gold, s, labelset) for s in ("train", "dev")}
+            splits["test"] = load_gold(gold, "test", labelset) if (gold / "test.jsonl").exists() else []
+        else:
+            rows = load_gold(gold, None, labelset)
+            if split_by == "body":
+                ids = (labelset if isinstance(labelset, LabelSet) else load_labelset(labelset or rows[0].label_set)).ids
+                assignment = split_by_body(rows, ids)
+                rows = [replace(r, split=assignment[r.doc_id]) for r in rows]
+            elif split_by is not None:
+                raise GoldError(f"unknown split rule {split_by!r}; the one rule is 'body'")
+            elif any(r.split not in SPLITS for r in rows):
+                raise GoldError(f"{gold}: rows without a 'split' field (train, dev or test), so training, threshold "
+                                "tuning and test figures would all use the same rows. Give every row a split, "
+                                "or pass --split-by body to split the reports by issuing body.")
+            splits = {s: [r for r in rows if r.split == s] for s in SPLITS}
+            for s in ("train", "dev"):
+                if not splits[s]:
+                    raise GoldError(f"{gold}: no {s} rows")
         if isinstance(labelset, LabelSet):
             resolved = labelset
         else:

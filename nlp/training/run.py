@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import platform
 import time
 from pathlib import Path
@@ -51,7 +52,7 @@ def train_model(kind: str, config, data: TrainingData, out: str | Path, name: st
     model.card = {
         "name": name or out.name, "kind": kind, "label_set": data.labelset.name, "labels": data.labelset.ids,
         "description": f"{kind} tagger for {data.labelset.name}: themes (multi-label) and a boilerplate flag per segment.",
-        "data": {"gold": str(data.gold), "hash": data.hash, "n_train": len(data.segments("train")),
+        "data": {"gold": os.path.relpath(data.gold), "hash": data.hash, "n_train": len(data.segments("train")),
                  "n_dev": len(data.segments("dev")), "n_test": len(data.segments("test")), **extra},
         "parameters": params, "metrics": metrics, "training_seconds": round(seconds, 1),
         "machine": f"{platform.machine()} {platform.processor() or ''} python {platform.python_version()}".strip(),

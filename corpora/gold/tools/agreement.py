@@ -18,10 +18,17 @@ def read(path: Path) -> dict[str, dict]:
 
 
 def main() -> None:
-    result = agreement(read(DIR / "first_pass.jsonl"), read(DIR / "second_pass.jsonl"),
+    for suffix in ("", "_v2"):  # gold v1's test segments; the new test segments of gold v2
+        if (DIR / f"second_pass{suffix}.jsonl").exists():
+            report(suffix)
+
+
+def report(suffix: str) -> None:
+    result = agreement(read(DIR / f"first_pass{suffix}.jsonl"), read(DIR / f"second_pass{suffix}.jsonl"),
                        load_labelset("gov-disclosure-v1").ids)
-    (DIR / "agreement.json").write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
-    print(f"{result['n_segments']} segments; exact theme-set agreement {result['exact_theme_set_agreement']:.3f}; "
+    (DIR / f"agreement{suffix}.json").write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
+    print(f"\n{suffix or '_v1'}: {result['n_segments']} segments; exact theme-set agreement "
+          f"{result['exact_theme_set_agreement']:.3f}; "
           f"mean κ {result['mean_kappa']:.3f}\n")
     print("| label | κ | % agreement | positives (1st / 2nd) |\n|---|---|---|---|")
     for label, v in list(result["per_label"].items()) + [("boilerplate", result["boilerplate"])]:

@@ -21,16 +21,13 @@ every assignment, so rebuilding after more labels land never moves a report.
 from __future__ import annotations
 
 import json
-import re
 from collections import defaultdict
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import numpy as np
-from iterstrat.ml_stratifiers import MultilabelStratifiedShuffleSplit
-
 from nlp.io.corpus import CorpusReport, iter_corpus, iter_jsonl_reports
 from nlp.labels.labelset import load_labelset
+from nlp.labels.splits import SPLITS, body_key, split_groups
 from nlp.text.document import Document
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -40,7 +37,6 @@ V2 = WORK / "v2"
 SHARED = ROOT.parent / "shared" / "corpus"
 CORPUS_V2 = ROOT / "corpora" / "corpus" / "reports.jsonl"
 LABEL_SET = "gov-disclosure-v1"
-SPLITS = ("train", "dev", "test")
 
 
 def read_jsonl(path: Path) -> list[dict]:
@@ -52,15 +48,6 @@ def read_jsonl(path: Path) -> list[dict]:
 
 def by_id(path: Path) -> dict[str, dict]:
     return {row["id"]: row for row in read_jsonl(path)}
-
-
-def body_key(meta: dict) -> str:
-    """The issuing body, for keeping one body's reports on one side of the split."""
-    agency = re.sub(r"[\s（）()·]", "", meta.get("agency") or "").replace("人民政府", "政府")
-    if agency:
-        return agency
-    host = (urlsplit(meta.get("url") or "").hostname or "").removeprefix("www.")
-    return host or meta.get("doc_id", "unknown")
 
 
 def load_reports() -> dict[str, CorpusReport]:
@@ -118,14 +105,11 @@ def assign_new(groups: dict[str, list[str]], rows: dict[str, list[dict]], labels
             fresh.append(body)
     if not fresh:
         return out
-    y = np.array([[any(l in r["themes"] for d in groups[b] for r in rows[d]) for l in labels]
-                  + [any(r["section"] == "problems" for d in groups[b] for r in rows[d])] for b in fresh], dtype=int)
-    x = np.zeros((len(fresh), 1))
-    rest, test = next(MultilabelStratifiedShuffleSplit(n_splits=1, test_size=0.20, random_state=26).split(x, y))
-    train, dev = next(MultilabelStratifiedShuffleSplit(n_splits=1, test_size=0.19, random_state=26).split(x[rest], y[rest]))
-    for split, index in (("train", rest[train]), ("dev", rest[dev]), ("test", test)):
-        for i in index:
-            out.update({d: split for d in groups[fresh[i]]})
+    targets = np.array([[any(l in r["themes"] for d in groups[b] for r in rows[d]) for l in labels]
+                        + [any(r["section"] == "problems" for d in groups[b] for r in rows[d])] for b in fresh],
+                       dtype=int)
+    for body, split in split_groups(fresh, targets).items():
+        out.update({d: split for d in groups[body]})
     return out
 
 
