@@ -47,8 +47,11 @@ def test_segment_command_finishes_and_lists_broken_files(corpus, tmp_path, suffi
     assert {"doc_id", "path", "section", "heading", "start", "end", "text", "is_heading", "tokens"} <= set(rows[0])
     failed = [json.loads(l) for l in open(tmp_path / "failed.jsonl", encoding="utf-8")]
     reasons = {os.path.basename(f["path"]): f["reason"] for f in failed}
-    assert set(reasons) == {"empty.txt", "binary.txt", "broken.docx"}
+    assert set(reasons) == {"empty.txt", "binary.txt", "broken.docx", "tables_only.txt"}
     assert "empty" in reasons["empty.txt"] and "binary" in reasons["binary.txt"]
+    # Read, but no narrative section: listed with its status, not counted as a failure.
+    listed = next(f for f in failed if f["path"].endswith("tables_only.txt"))
+    assert listed["status"] == "no_narrative" and "proactive" in listed["reason"]
     assert "failed" in result.output and "3" in result.output
     assert (tmp_path / f"segments.{suffix}.progress").exists()  # kept: a later --resume skips finished reports
     meta = json.loads((tmp_path / f"segments.{suffix}.meta.json").read_text(encoding="utf-8"))

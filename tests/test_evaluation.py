@@ -9,7 +9,7 @@ import pytest
 
 from conftest import ROOT
 from nlp.evaluation.metrics import compare, evaluate
-from nlp.labels.gold import GoldSegment
+from nlp.labels.gold import GoldSegment, load_gold
 from nlp.models.base import Predictions
 
 LABELS = ["a", "b"]
@@ -70,7 +70,7 @@ def test_evaluate_script_json_schema(tmp_path):
     report = json.loads(out.read_text(encoding="utf-8"))
     for key in ("micro_f1", "macro_f1", "boilerplate_f1", "per_label", "n_segments"):
         assert key in report
-    assert report["n_segments"] == 200
+    assert report["n_segments"] == len(load_gold(ROOT / "corpora" / "gold", "test"))
     assert set(report["models"]) == {"models/default", "keyword"}
     assert report["comparisons"][0]["b"] == "keyword"
     assert "data:image/png;base64," in html.read_text(encoding="utf-8")

@@ -3,6 +3,7 @@ another directory, ``nlp.load("default")`` and ``nlp tag`` work."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -33,12 +34,17 @@ def wheel_env(tmp_path_factory):
     return python, work
 
 
+def _run(python, work, *args):
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}  # only the installed wheel may provide nlp
+    return subprocess.run([str(python), *args], cwd=work, capture_output=True, text=True, env=env)
+
+
 def test_wheel_contains_the_default_model_and_label_sets(wheel_env):
     python, work = wheel_env
     code = ("import nlp, nlp.io.resources as r, sys; "
             "assert 'site-packages' in nlp.__file__, nlp.__file__; "
             "t = nlp.load('default'); print(t.model.kind, len(t.labels), r.find_bundled('models', 'default'))")
-    result = subprocess.run([str(python), "-c", code], cwd=work, capture_output=True, text=True)
+    result = _run(python, work, "-c", code)
     assert result.returncode == 0, result.stderr
     kind, n_labels, where = result.stdout.split()
     assert (kind, n_labels) == ("linear", "13") and "_bundled" in where
@@ -48,8 +54,8 @@ def test_installed_nlp_tag_runs_from_another_directory(wheel_env):
     python, work = wheel_env
     sample = next(SAMPLES.glob("*.txt"))
     shutil.copy(sample, work / sample.name)
-    result = subprocess.run([str(python), "-m", "nlp", "tag", sample.name, "--model", "default", "--out", "tags.jsonl",
-                             "--no-progress"], cwd=work, capture_output=True, text=True)
+    result = _run(python, work, "-m", "nlp", "tag", sample.name, "--model", "default", "--out", "tags.jsonl",
+                  "--no-progress")
     assert result.returncode == 0, result.stderr
     rows = (work / "tags.jsonl").read_text(encoding="utf-8").splitlines()
     assert len(rows) > 10 and '"themes"' in rows[0]

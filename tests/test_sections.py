@@ -108,9 +108,10 @@ def test_misnumbered_and_duplicated_headings_are_audited():
     assert audit.duplicated == ["三"]
 
 
-def test_no_heading_gives_unknown_and_warning():
+def test_no_heading_gives_one_inferred_section_and_a_warning():
     sections, audit = find_sections("这是一段没有任何标题的文字。\n第二行。")
-    assert [s.kind for s in sections] == ["unknown"] and audit.warnings and not audit.ok
+    assert [s.kind for s in sections] == ["overall"] and audit.inferred == ["overall"] and audit.warnings
+    assert not audit.ok
 
 
 def test_fold_keeps_length():
@@ -170,3 +171,70 @@ def test_section_assignment_accuracy_on_hand_labelled_reports(fmt):
     print(f"section-assignment accuracy ({fmt}) {accuracy:.4f} over {total} lines of {docs} reports")
     assert docs >= 40
     assert accuracy >= 0.98
+
+
+def test_flattened_page_headings_found_inline_in_outline_order():
+    flat = ("某县2020年政府信息公开工作年度报告 根据《条例》编制本报告。 一、总体情况 2020年，我县主动公开信息120条。"
+            "一是加强领导。 二、主动公开政府信息情况 表格内容 三、收到和处理政府信息公开申请情况 无。 "
+            "四、政府信息公开行政复议、行政诉讼情况 无。 五、政府信息公开工作存在的主要问题和改进措施 一年下来，"
+            "人员力量不足。 六、其他需要报告的事项 无。")
+    sections, audit = find_sections(flat)
+    assert [s.kind for s in sections] == ["preamble", "overall", "proactive", "requests", "review", "problems", "other"]
+    problems = next(s for s in sections if s.kind == "problems")
+    assert flat[problems.start:].startswith("五、政府信息公开工作存在的主要问题和改进措施")
+    # 一是 inside a sentence is an item, not a heading; numbering must go on for an inline heading to count.
+    assert sum(s.kind == "overall" for s in sections) == 1
+
+
+def test_spaces_inside_heading_words_and_glued_headings():
+    assert [s.kind for s in find_sections("引  言\n本报告根据条例编制。\n一 、概 述\n本年度工作顺利。")[0]] == \
+        ["preamble", "overall"]
+    glued = find_sections("一、概述政务信息公开是政府工作的重要内容。\n二、存在的主要问题和改进措施\n人员不足。")[0]
+    assert [s.kind for s in glued] == ["overall", "problems"] and glued[0].heading == "概述"
+
+
+def test_narrative_sections_without_their_headings_are_inferred_from_the_outline():
+    text = ("某局2021年政府信息公开工作年度报告\n本报告根据《条例》编制。\n（一）主动公开\n全年主动公开信息50条。\n"
+            "（二）依申请公开\n收到申请2件。\n二、主动公开政府信息情况\n表\n四、政府信息公开行政复议、行政诉讼情况\n表\n"
+            "（一）存在的问题\n人员不足。\n（二）改进措施\n加强培训。\n六、其他需要报告的事项\n无。")
+    sections, audit = find_sections(text)
+    assert [s.kind for s in sections] == ["preamble", "overall", "proactive", "review", "problems", "other"]
+    assert audit.inferred == ["overall", "problems"]
+    doc = Document.from_text(text)
+    assert {s.section for s in doc.segments} == {"overall", "problems"} and doc.status[0] == "inferred"
+
+
+def test_a_report_without_headings_is_kept_segmented_and_flagged():
+    doc = Document.from_text("今年我镇主动公开政府信息30条。工作人员力量不足。\n明年将加强培训。")
+    assert doc.segments and {s.section for s in doc.segments} == {"overall"} and doc.audit.inferred == ["overall"]
+    assert doc.status[0] == "no_sections" and "inferred" in doc.status[1]
+    problems = Document.from_text("目前，我局政府信息公开工作还存在一些不足：一是人员力量薄弱。\n下一步将加强培训。")
+    assert {s.section for s in problems.segments} == {"problems"}
+    no_sentence = Document.from_text("某某单位\n一些 没有 句子 的 文字 行\n另一行 文字 内容 没有标点")
+    assert {s.kind for s in no_sentence.sections} == {"unknown"} and no_sentence.status[0] != "ok"
+
+
+def test_first_part_titled_information_disclosure_is_overall_when_a_proactive_part_follows():
+    with_proactive = "一、政府信息公开情况\n我局高度重视。\n二、主动公开政府信息情况\n表"
+    assert [s.kind for s in find_sections(with_proactive)[0]] == ["overall", "proactive"]
+    alone = "一、政府信息公开情况\n主动公开信息66条。\n二、依申请公开情况\n无"
+    assert find_sections(alone)[0][0].kind == "proactive"
+
+
+# Measured on section gold v2 (160 reports read by hand; corpora/sections/gold_v2.jsonl) when it landed:
+# all 0.894; flattened 0.885, spaced headings 0.935, no numbered headings 0.752, pre-2014 0.902. The targets
+# (0.99 overall, 0.97 per group) are not met yet: these floors only catch regressions.
+FLOORS = {"all": 0.885, "flattened": 0.875, "spaced_heading": 0.925, "no_numbered_heading": 0.74, "pre2014": 0.89}
+
+
+def test_section_accuracy_on_section_gold_v2_by_group():
+    from nlp.evaluation.sections import section_accuracy
+
+    reports = {json.loads(l)["id"]: json.loads(l) for l in open(ROOT / "corpora/corpus/reports.jsonl", encoding="utf-8")}
+    gold = [json.loads(l) for l in open(ROOT / "corpora/sections/gold_v2.jsonl", encoding="utf-8")]
+    figures = section_accuracy((g, read_text(reports[g["doc"]]["text"]).text) for g in gold)
+    for group, f in sorted(figures.items()):
+        print(f"{group:22s} {f['accuracy']:.4f}  ({f['reports']} reports, {f['characters']} characters)")
+    assert figures["all"]["reports"] >= 150 and min(figures[g]["reports"] for g in FLOORS) >= 20
+    for group, floor in FLOORS.items():
+        assert figures[group]["accuracy"] >= floor, (group, figures[group])

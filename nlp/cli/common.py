@@ -57,12 +57,15 @@ def print_summary(summary: batch.Summary, out: Path, failed_path: Path) -> None:
     table = Table(title=f"wrote {out}", show_header=False)
     table.add_row("reports read", str(summary.read))
     table.add_row("skipped (already done)", str(summary.skipped))
-    table.add_row("failed or unsupported", f"{len(summary.failed)}" + (f"  (see {failed_path})" if summary.failed else ""))
+    n_failed = len(summary.failed) - len(summary.no_rows)
+    table.add_row("failed or unsupported", f"{n_failed}" + (f"  (see {failed_path})" if n_failed else ""))
+    table.add_row("read, no narrative rows", f"{len(summary.no_rows)}" + (f"  (listed in {failed_path})" if summary.no_rows else ""))
     table.add_row("rows written", str(summary.rows))
     table.add_row("sections found", ", ".join(f"{k} {v}" for k, v in sorted(summary.sections.items())))
     console.print(table)
     for entry in summary.failed[:20]:
-        console.print("[red]failed[/red] " + escape(f"{entry['path']}: {entry['reason']}"))
+        label = f"[yellow]{entry['status']}[/yellow] " if "status" in entry else "[red]failed[/red] "
+        console.print(label + escape(f"{entry['path']}: {entry['reason']}"))
     if len(summary.failed) > 20:
         console.print(f"… and {len(summary.failed) - 20} more in {failed_path}")
 

@@ -28,7 +28,7 @@ class SegmentWork:
 
     def __call__(self, tokenizer: Tokenizer, paths: list[str]) -> list[batch.Result]:
         docs, failed = batch.read_each(paths, partial(Document.from_path, max_bytes=self.max_bytes))
-        return failed + [batch.Result(key=path, rows=segment_rows(doc.tokenize(tokenizer)),
+        return failed + [batch.Result(key=path, rows=segment_rows(doc.tokenize(tokenizer)), status=doc.status,
                                       sections=[s.kind for s in doc.sections]) for path, doc in docs]
 
 

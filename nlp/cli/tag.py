@@ -45,7 +45,7 @@ class TagWork:
     def __call__(self, tagger: Tagger, paths: list[str]) -> list[batch.Result]:
         docs, failed = batch.read_each(paths, partial(Document.from_path, max_bytes=self.max_bytes))
         tagged = tagger.tag_many([doc for _, doc in docs])
-        return failed + [batch.Result(key=path, rows=tag_rows(doc), sections=[s.kind for s in doc.sections],
+        return failed + [batch.Result(key=path, rows=tag_rows(doc), status=doc.status, sections=[s.kind for s in doc.sections],
                                       extra={"summary": doc_summary(doc, tagger.labels)})
                          for (path, _), doc in zip(docs, tagged)]
 

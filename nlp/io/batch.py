@@ -95,6 +95,7 @@ class Result:
     sections: list[str] = field(default_factory=list)
     extra: dict = field(default_factory=dict)
     error: str | None = None
+    status: tuple[str, str] = ("ok", "")  # the document's (status, reason): see Document.status
 
 
 @dataclass
@@ -102,19 +103,22 @@ class Summary:
     read: int = 0
     skipped: int = 0
     failed: list[dict] = field(default_factory=list)
+    no_rows: list[dict] = field(default_factory=list)  # read, but no narrative segment: listed with the reason
     rows: int = 0
     sections: Counter = field(default_factory=Counter)
 
     def to_dict(self) -> dict:
         return {"read": self.read, "skipped_already_done": self.skipped, "failed": len(self.failed),
-                "rows": self.rows, "sections_found": dict(self.sections), "failures": self.failed}
+                "read_without_rows": len(self.no_rows), "rows": self.rows, "sections_found": dict(self.sections),
+                "failures": self.failed}
 
     @property
     def exit_code(self) -> int:
-        """0: every input done; 1: nothing done (no input, or every input failed); 3: some inputs failed."""
+        """0: every input done; 1: nothing done (no input, or every input failed); 3: some inputs failed.
+        A report read without narrative rows is listed, not failed."""
         if self.read + self.skipped == 0:
             return 1
-        return 3 if self.failed else 0
+        return 3 if len(self.failed) > len(self.no_rows) else 0
 
 
 def _failure(path: str, err: Exception) -> Result:
@@ -179,8 +183,8 @@ def run(paths: list[Path], sink: RowSink, work: Callable, setup: Callable | None
     Paths go to ``work`` in chunks of ``chunk`` so a model can score many reports in one call.
     ``setup()`` runs once per worker and builds the context (a tokenizer, a model).
     ``work`` and ``setup`` must be picklable module-level callables. ``problems`` (inputs that yield no
-    report, from :func:`walk`) are listed with the failures. ``failed_path`` is rewritten at the end with
-    each input that failed in this run once; an interrupted run's failures are retried on resume, so a
+    report, from :func:`walk`) are listed with the failures, and so is every report that was read but gave
+    no row (with its status and reason). ``failed_path`` is rewritten at the end with each such input once; an interrupted run's failures are retried on resume, so a
     file that failed then and reads now is no longer listed.
     """
     summary = Summary()
@@ -199,6 +203,10 @@ def run(paths: list[Path], sink: RowSink, work: Callable, setup: Callable | None
                 failures[key] = {"path": result.key, "reason": result.error}
                 continue
             failures.pop(key, None)
+            if not result.rows:  # read, but nothing to write: never silently
+                entry = {"path": result.key, "status": result.status[0], "reason": result.status[1]}
+                summary.no_rows.append(entry)
+                failures[key] = entry
             sink.write_document(key, result.rows)
             summary.read += 1
             summary.rows += len(result.rows)

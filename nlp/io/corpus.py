@@ -28,8 +28,9 @@ class CorpusReport:
 
     @property
     def start_kind(self) -> str | None:
-        """The section a headingless passage starts in, when the collector listed only one narrative kind."""
-        sections = self.meta.get("sections") or []
+        """The section a headingless passage starts in, when the collector listed only one narrative kind
+        (``collector_sections`` in corpus v2, ``sections`` in the shared corpus)."""
+        sections = self.meta.get("collector_sections", self.meta.get("sections")) or []
         return sections[0] if len(sections) == 1 and sections[0] in NARRATIVE_KINDS else None
 
 

@@ -21,8 +21,8 @@ def tag_columns(labels: list[str]) -> list[str]:
 
 def summary_columns(labels: list[str]) -> list[str]:
     """Columns of :func:`doc_summary` rows, in order."""
-    columns = ["doc_id", "path", "n_segments", "boilerplate_share", "sections_found", "sections_missing",
-               "audit_ok", "encoding"]
+    columns = ["doc_id", "path", "status", "reason", "noise", "n_segments", "boilerplate_share", "sections_found",
+               "sections_inferred", "sections_missing", "audit_ok", "encoding"]
     for section in NARRATIVE_KINDS:
         columns += [f"{section}_n_segments", f"{section}_boilerplate_share"] + [f"{section}_share_{l}" for l in labels]
     return columns
@@ -51,10 +51,11 @@ def tag_rows(doc: Document) -> list[dict]:
 
 def doc_summary(doc: Document, labels: list[str]) -> dict:
     """One row per report: theme shares per narrative section, boilerplate share, section audit."""
-    row = {"doc_id": doc.doc_id, "path": doc.path, "n_segments": len(doc.segments),
-           "boilerplate_share": _share([s.boilerplate for s in doc.segments]),
-           "sections_found": ",".join(doc.audit.found), "sections_missing": ",".join(doc.audit.missing),
-           "audit_ok": doc.audit.ok, "encoding": doc.encoding}
+    status, reason = doc.status
+    row = {"doc_id": doc.doc_id, "path": doc.path, "status": status, "reason": reason, "noise": doc.noise,
+           "n_segments": len(doc.segments), "boilerplate_share": _share([s.boilerplate for s in doc.segments]),
+           "sections_found": ",".join(doc.audit.found), "sections_inferred": ",".join(doc.audit.inferred),
+           "sections_missing": ",".join(doc.audit.missing), "audit_ok": doc.audit.ok, "encoding": doc.encoding}
     for section in NARRATIVE_KINDS:
         segs = [s for s in doc.segments if s.section == section]
         row[f"{section}_n_segments"] = len(segs)

@@ -57,6 +57,36 @@ class Document:
         self.tokenizer_hash = tokenizer.hash
         return self
 
+    @property
+    def noise(self) -> float:
+        """Share of the report's characters in junk lines (:func:`nlp.text.noise.noise_score`)."""
+        from nlp.text.noise import noise_score
+
+        return noise_score(self.text)
+
+    @property
+    def status(self) -> tuple[str, str]:
+        """(status, reason): ``ok``; ``inferred`` (a narrative section placed by the outline, no heading);
+        ``no_sections`` (no heading at all: the text is one ``unknown`` section, segmented and flagged);
+        ``no_narrative`` (headings, but neither overall nor problems: no rows); ``mostly_noise``."""
+        from nlp.text.noise import NOISY
+
+        kinds = {s.kind for s in self.sections}
+        if self.noise > NOISY:
+            return "mostly_noise", f"{self.noise:.0%} of the text is table debris, OCR-like junk or repeated lines"
+        if not self.segments:
+            if kinds <= {"unknown"}:
+                return "no_sections", "no text"
+            found = ", ".join(sorted(kinds)) or "none"
+            return "no_narrative", f"no overall or problems section found (sections: {found})"
+        if len(self.sections) == 1 and not self.sections[0].heading and self.audit.warnings:
+            kind = self.sections[0].kind
+            return "no_sections", f"no recognisable heading: the whole text is one '{kind}' section" + \
+                (" (inferred from its opening words)" if kind != "unknown" else "")
+        if self.audit.inferred:
+            return "inferred", f"{', '.join(self.audit.inferred)} placed by the outline (heading missing)"
+        return "ok", ""
+
     def section(self, kind: str) -> Section | None:
         return next((s for s in self.sections if s.kind == kind), None)
 

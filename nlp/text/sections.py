@@ -22,6 +22,9 @@ from dataclasses import dataclass, field
 
 KINDS = ("preamble", "overall", "proactive", "requests", "review", "problems", "other", "unknown")
 NARRATIVE_KINDS = ("overall", "problems")
+# Sections cut into segments: the narrative ones, and the whole text of a report without any heading
+# (kept and flagged as ``unknown`` rather than dropped).
+SEGMENTED_KINDS = NARRATIVE_KINDS + ("unknown",)
 # Outline order; requests and review share a rank because older outlines put 收费及减免 after 复议诉讼.
 _RANK = {"preamble": 0, "overall": 1, "proactive": 2, "requests": 3, "review": 3, "problems": 4, "other": 5, "unknown": 6}
 
@@ -44,6 +47,7 @@ _CN_NUM = "一二三四五六七八九十"
 _TOP_NUMBER = re.compile(rf"^(?:第([{_CN_NUM}]{{1,3}})部分|([{_CN_NUM}]{{1,3}})\s*[、.,:，：]|([{_CN_NUM}]{{1,3}})\s+)\s*")
 # Section kinds by heading keywords; see classify_heading for how a match is chosen.
 _KIND_PATTERNS: tuple[tuple[str, re.Pattern], ...] = (
+    ("preamble", re.compile(r"^(引言|前言)$")),
     ("other", re.compile(r"其他需要报告|其它需要报告|其他事项|需要说明的事项|其他需要说明")),
     ("review", re.compile(r"行政复议|行政诉讼|复议.{0,3}诉讼")),
     ("problems", re.compile(r"存在的?.{0,4}(问题|不足|困难)|主要问题|问题(和|及|与)?(改进|整改)|改进(措施|情况|方向|举措)|"
@@ -55,7 +59,17 @@ _KIND_PATTERNS: tuple[tuple[str, re.Pattern], ...] = (
 )
 # A heading must look like a title: short, ends like a title, no sentence inside it.
 _LEADING_JUNK = re.compile(r"[?？*#■●•·◆\s]*")
-_TITLE_END = re.compile(r"(情况|措施|事项|概述|概况|打算|计划|问题|不足|设想|方向|做法|工作|成效|部分)$")
+_TITLE_END = re.compile(r"(情况|措施|事项|概述|概况|打算|计划|问题|不足|设想|方向|做法|工作|成效|部分|引言|前言)$")
+# Canonical titles that may be glued to the first sentence with no separator (一、概述政务信息公开是…).
+_GLUED_TITLE = re.compile(r"^(总体情况|概述|概况|基本情况|引言|前言|存在的主要问题及改进情况|存在的主要问题和改进措施|"
+                          r"存在的问题和改进措施|其他需要报告的事项)")
+_SPACE = re.compile(r"\s+")
+# A top-level number inside a line (flattened pages): after whitespace or the end of a sentence.
+# Not after ；or ：— those open the items of a list, e.g. a table of contents (包括:一、…;二、…).
+_INLINE_NUMBER = re.compile(rf"(?<=[\s。！？!?])[{_CN_NUM}]{{1,3}}\s*[、.．,，:：]")
+# Words that say a headingless passage is the problems part (the start of 存在的问题/下一步 text).
+_PROBLEMS_OPENING = re.compile(r"不足|存在.{0,6}问题|问题(和|及|与)?不足|差距|薄弱|下一步|改进|今后")
+_OVERALL_OPENING = re.compile(r"主动公开|依申请|公开.{0,8}[0-9]+\s*条|领导小组|工作机制|认真贯彻|高度重视")
 _SENTENCE_PUNCT = re.compile(r"[。；;，,！？!?]")
 _DATE_LINE = re.compile(r"^\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日$")
 _SIGNATURE_LINE = re.compile(r"^\S{2,30}(政府|办公室|办事处|委员会|局|厅|委|部|署|院|中心|管委会|镇|乡|街道)$")
@@ -77,6 +91,7 @@ class Audit:
     """What the section finder saw, so batch users can filter bad inputs."""
 
     found: list[str] = field(default_factory=list)
+    inferred: list[str] = field(default_factory=list)  # narrative sections placed by the outline, no heading
     missing: list[str] = field(default_factory=list)
     numbering: list[str] = field(default_factory=list)
     out_of_order: bool = False
@@ -89,7 +104,7 @@ class Audit:
 
     def to_dict(self) -> dict:
         return {
-            "found": self.found, "missing": self.missing, "numbering": self.numbering,
+            "found": self.found, "inferred": self.inferred, "missing": self.missing, "numbering": self.numbering,
             "out_of_order": self.out_of_order, "duplicated": self.duplicated,
             "warnings": self.warnings, "ok": self.ok,
         }
@@ -102,6 +117,7 @@ class _Heading:
     start: int
     number: str | None
     strong: bool  # numbered, or a canonical title standing alone
+    inline: bool = False  # found inside a line, not at its start
 
 
 def _lines(text: str):
@@ -112,13 +128,18 @@ def _lines(text: str):
         start += len(line) + 1
 
 
+def squash(text: str) -> str:
+    """Fold and drop whitespace: heading words split by conversion (一 、概 述, 引  言) match as words."""
+    return _SPACE.sub("", fold(text))
+
+
 def classify_heading(heading: str) -> str | None:
     """The section kind a heading's words name, or None.
 
     The earliest match wins (pattern order breaks ties), so a heading glued to its first
     sentence (概述2012年，我局主动公开…) is classified by its title, not by the prose after it.
     """
-    folded = fold(heading)
+    folded = squash(heading)
     found = [(m.start(), order, kind) for order, (kind, pattern) in enumerate(_KIND_PATTERNS)
              if (m := pattern.search(folded))]
     return min(found)[2] if found else None
@@ -148,9 +169,15 @@ def _parse_heading(line: str) -> tuple[str | None, str, str] | None:
     title = body[: cut.start()] if cut else body
     rest = body[cut.end():] if cut else ""
     title = title.strip()
-    if len(title) > 40 and " " in title:  # 二、主动公开政府信息情况 谯城区…: heading, a space, then prose
-        title, _, more = title.partition(" ")
-        rest = (more + " " + rest).strip()
+    if not _is_title(title) and _SPACE.search(title):
+        # 五、…存在的主要问题和改进措施 一年下来…: a heading, whitespace, then prose (flattened pages too)
+        head, more = _SPACE.split(title, maxsplit=1)
+        if _is_title(head):
+            title, rest = head, (more + " " + rest).strip()
+    glued = _GLUED_TITLE.match(squash(title))
+    if glued and len(squash(title)) > glued.end() and not _is_title(title):
+        cut = _original_length(title, glued.end())
+        title, rest = title[:cut], (title[cut:] + " " + rest).strip()
     if not title or len(title) > 40:
         return None
     if _SENTENCE_PUNCT.search(title) and not number:
@@ -160,29 +187,85 @@ def _parse_heading(line: str) -> tuple[str | None, str, str] | None:
     return number, original_title, rest.strip()
 
 
+def _is_title(title: str) -> bool:
+    return bool(_TITLE_END.search(squash(title).rstrip("的")))
+
+
+def _original_length(title: str, squashed_length: int) -> int:
+    """How many characters of ``title`` hold its first ``squashed_length`` non-space characters."""
+    seen = 0
+    for i, c in enumerate(title):
+        if not c.isspace():
+            seen += 1
+            if seen == squashed_length:
+                return i + 1
+    return len(title)
+
+
+def _heading_at(piece: str, start: int, inline: bool) -> _Heading | None:
+    parsed = _parse_heading(piece)
+    if parsed is None:
+        return None
+    number, title, rest = parsed
+    kind = classify_heading(title)
+    if kind is None:
+        return None
+    titled = _is_title(title)
+    if number:
+        # A numbered line that is really a sentence (一、加强学习，提高认识。) is not a heading
+        # unless its title part reads as a section title.
+        if not titled and (rest or len(title) > 24):
+            return None
+        if inline and not titled:
+            return None
+        heading = title if (rest or inline) else piece.strip()
+        lead = len(piece) - len(piece.lstrip())
+        return _Heading(kind, heading, start + lead, number, strong=titled, inline=inline)
+    if not inline and not rest and len(squash(title)) <= 24 and titled:
+        return _Heading(kind, piece.strip(), start, None, strong=False)
+    return None
+
+
 def find_headings(text: str) -> list[_Heading]:
-    """All lines that open a top-level section, in order."""
+    """Every place that opens a top-level section, in order: heading lines, and numbered headings
+    inside a line (a page flattened by a scraper) where the outline's numbering vouches for them."""
     headings = []
     for start, _end, line in _lines(text):
-        if not line or len(line) > 400:
+        if not line:
             continue
-        parsed = _parse_heading(line)
-        if parsed is None:
+        if len(line) <= 400 and (h := _heading_at(line, start, inline=False)):
+            headings.append(h)
+        folded = fold(line)
+        for m in _INLINE_NUMBER.finditer(folded):
+            nxt = _INLINE_NUMBER.search(folded, m.end())
+            piece = line[m.start(): nxt.start() if nxt else len(line)]
+            if h := _heading_at(piece, start + m.start(), inline=True):
+                headings.append(h)
+    return _in_outline_order(headings)
+
+
+def _number_value(number: str | None) -> int | None:
+    if not number:
+        return None
+    if number == "十":
+        return 10
+    if len(number) == 2 and number[0] == "十":
+        return 10 + _CN_NUM.index(number[1]) + 1
+    return _CN_NUM.index(number[0]) + 1 if len(number) == 1 else None
+
+
+def _in_outline_order(headings: list[_Heading]) -> list[_Heading]:
+    """Keep a heading found inside a line only where the numbering goes on from the last heading kept
+    (五、… after 四、…): the outline's order is the evidence that it is a heading, not a list item."""
+    kept, last = [], 0
+    for h in headings:
+        value = _number_value(h.number)
+        if h.inline and (value is None or value <= last):
             continue
-        number, title, rest = parsed
-        kind = classify_heading(title)
-        if kind is None:
-            continue
-        titled = bool(_TITLE_END.search(fold(title).rstrip("的")))
-        if number:
-            # A numbered line that is really a sentence (一、加强学习，提高认识。) is not a heading
-            # unless its title part reads as a section title.
-            if not titled and (rest or len(title) > 24):
-                continue
-            headings.append(_Heading(kind, line.strip() if not rest else title, start, number, strong=titled))
-        elif not rest and len(title) <= 24 and titled:
-            headings.append(_Heading(kind, line.strip(), start, None, strong=False))
-    return headings
+        kept.append(h)
+        if value is not None:
+            last = value
+    return kept
 
 
 def _trailing_signature(text: str, start: int, end: int) -> int | None:
@@ -219,12 +302,15 @@ def find_sections(text: str, start_kind: str | None = None) -> tuple[list[Sectio
     if start_kind is not None and start_kind not in KINDS:
         raise ValueError(f"unknown section kind {start_kind!r}; expected one of {KINDS}")
     audit = Audit()
-    headings = _select(find_headings(text))
+    headings = _select(_first_heading_rule(find_headings(text)))
     if not headings:
+        kind = start_kind or _headingless_kind(text)
         if start_kind is None:
-            audit.warnings.append("no recognisable section heading; whole text is one 'unknown' section")
-        audit.missing = [k for k in NARRATIVE_KINDS if k != start_kind]
-        return ([Section(start_kind or "unknown", "", 0, len(text))] if text.strip() else []), audit
+            audit.warnings.append(f"no recognisable section heading; whole text is one '{kind}' section")
+            if kind != "unknown":
+                audit.inferred.append(kind)
+        audit.missing = [k for k in NARRATIVE_KINDS if k != kind]
+        return ([Section(kind, "", 0, len(text))] if text.strip() else []), audit
 
     sections: list[Section] = []
     if text[: headings[0].start].strip():
@@ -232,6 +318,7 @@ def find_sections(text: str, start_kind: str | None = None) -> tuple[list[Sectio
     for i, h in enumerate(headings):
         end = headings[i + 1].start if i + 1 < len(headings) else len(text)
         sections.append(Section(h.kind, h.heading, h.start, _rstrip_end(text, h.start, end), h.number))
+    sections = _infer_narrative(text, sections, audit)
     last = sections[-1]
     sign = _trailing_signature(text, last.start, last.end)
     if sign is not None and last.kind != "other" and sign > last.start + len(last.heading):
@@ -244,6 +331,67 @@ def find_sections(text: str, start_kind: str | None = None) -> tuple[list[Sectio
     audit.missing = [k for k in NARRATIVE_KINDS if k not in audit.found]
     _numbering_audit(headings, audit)
     return sections, audit
+
+
+_OVERALL_SUBHEADING = re.compile(r"^[(（]?[一1][)）、.．]?\s*(主动公开|依申请公开|政府信息管理|(政府信息)?公开平台建设|"
+                                 r"平台建设|监督保障|加强组织领导|组织领导|制度建设|健全机制|工作机制)")
+_PROBLEMS_SUBHEADING = re.compile(r"^[(（]?[一1][)）、.．]?\s*(存在的?(主要)?问题|问题和不足|主要问题|工作中存在)|"
+                                  r"^[(（]?[一二12][)）、.．]?\s*改进(措施|情况|方向)|^[(（]?[二2][)）、.．]\s*改进")
+
+
+def _headingless_kind(text: str) -> str:
+    """A text with no heading at all: the problems part when its opening speaks of shortcomings and plans
+    first, else the overall part (the year's work, as hand labellers read such narrative); a text without
+    a sentence is ``unknown``. Segmented and flagged either way (``audit.inferred``, status no_sections)."""
+    opening = squash(text[:160])
+    found = [(m.start(), kind) for kind, pattern in (("problems", _PROBLEMS_OPENING), ("overall", _OVERALL_OPENING))
+             if (m := pattern.search(opening))]
+    if found:
+        return min(found)[1]  # the words that come first say what the text is about
+    return "overall" if re.search(r"[。！？!?]", text) else "unknown"
+
+
+def _first_line(text: str, start: int, end: int, pattern: re.Pattern) -> int | None:
+    for line_start, _e, line in _lines(text[start:end]):
+        if pattern.search(squash(line)):
+            return start + line_start
+    return None
+
+
+def _infer_narrative(text: str, sections: list[Section], audit: Audit) -> list[Section]:
+    """Narrative sections whose heading was lost (PDF extraction drops 一、总体情况 but keeps its
+    （一）主动公开…; drops 五、… but keeps （一）存在问题 / （二）改进措施 after the tables), placed by the
+    outline: overall opens at the first overall sub-heading of the preamble, problems at the first
+    problems sub-heading of the part before 其他需要报告的事项. Recorded in ``audit.inferred``."""
+    kinds = {s.kind for s in sections}
+    out = list(sections)
+    if "overall" not in kinds and out and out[0].kind == "preamble":
+        at = _first_line(text, out[0].start, out[0].end, _OVERALL_SUBHEADING)
+        if at is not None and at > out[0].start:
+            out[0:1] = [Section("preamble", out[0].heading, out[0].start, _rstrip_end(text, out[0].start, at)),
+                        Section("overall", "", at, out[0].end)]
+            audit.inferred.append("overall")
+    if "problems" not in kinds:
+        host = next((i for i, s in enumerate(out) if s.kind == "other"), len(out)) - 1
+        if host >= 0 and out[host].kind in ("proactive", "requests", "review"):
+            s = out[host]
+            at = _first_line(text, s.start + max(1, len(s.heading)), s.end, _PROBLEMS_SUBHEADING)
+            if at is not None:
+                out[host:host + 1] = [Section(s.kind, s.heading, s.start, _rstrip_end(text, s.start, at), s.number),
+                                      Section("problems", "", at, s.end)]
+                audit.inferred.append("problems")
+    return out
+
+
+def _first_heading_rule(headings: list[_Heading]) -> list[_Heading]:
+    """一、政府信息公开情况 / 一、信息公开工作情况 as the first part is the overall narrative when a 主动公开
+    part follows it; without one it is the report's proactive part (the outline decides)."""
+    later_proactive = any(h.kind == "proactive" and "主动公开" in squash(h.heading) for h in headings[1:])
+    if headings and headings[0].kind == "proactive" and "主动公开" not in squash(headings[0].heading) \
+            and headings[0].number in ("一", None) and later_proactive:
+        first = headings[0]
+        return [_Heading("overall", first.heading, first.start, first.number, first.strong, first.inline)] + headings[1:]
+    return headings
 
 
 def _select(headings: list[_Heading]) -> list[_Heading]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from nlp.text.sections import NARRATIVE_KINDS, Section, fold
+from nlp.text.sections import SEGMENTED_KINDS, Section, fold
 
 _CN = "一二三四五六七八九十"
 _SENTENCE_END = re.compile(r"[。！？!?]+[”’」』）)]*")
@@ -128,7 +128,7 @@ def segment_section(text: str, section: Section, first_index: int = 0) -> list[S
     return segments
 
 
-def segment(text: str, sections: list[Section], kinds=NARRATIVE_KINDS) -> list[Segment]:
+def segment(text: str, sections: list[Section], kinds=SEGMENTED_KINDS) -> list[Segment]:
     """Segments of every section whose kind is in ``kinds``, numbered in document order."""
     out: list[Segment] = []
     for section in sections:

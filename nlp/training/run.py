@@ -33,6 +33,9 @@ def train_model(kind: str, config, data: TrainingData, out: str | Path, name: st
     t0 = time.time()
     out = Path(out)
     if kind == "linear":
+        if config.reference and not Path(config.reference).exists():
+            log(f"note: reference corpus {config.reference} not found: the boilerplate detector's n-gram "
+                f"frequencies come from the gold set's own {len(data.documents)} reports (pass --reference)")
         model, params, extra = train_linear(config, data)
         held_out = ("dev", "test") if config.fit_on == "train" else ("test",)
     elif kind == "bert":

@@ -52,8 +52,8 @@ def by_id(path: Path) -> dict[str, dict]:
 
 def load_reports() -> dict[str, CorpusReport]:
     reports = {r.doc_id: r for r in iter_corpus(SHARED)}
-    if CORPUS_V2.exists():
-        reports.update({r.doc_id: r for r in iter_jsonl_reports(CORPUS_V2)})
+    if CORPUS_V2.exists():  # the harvested reports; the shared ones are read from the shared corpus itself
+        reports.update({r.doc_id: r for r in iter_jsonl_reports(CORPUS_V2) if r.doc_id not in reports})
     return reports
 
 
@@ -164,7 +164,9 @@ def main() -> None:
         for d in groups.get(body_key(meta_of.get(doc_id, {"doc_id": doc_id})), []):
             known.setdefault(d, split)
     assignment = assign_new(groups, rows, labelset.ids, known)
-    split_file.write_text(json.dumps(assignment, ensure_ascii=False, indent=0, sort_keys=True), encoding="utf-8")
+    # Never drop an earlier assignment (a report missing from one build keeps its side for the next).
+    saved = {**json.loads(split_file.read_text(encoding="utf-8")), **assignment} if split_file.exists() else assignment
+    split_file.write_text(json.dumps(saved, ensure_ascii=False, indent=0, sort_keys=True), encoding="utf-8")
 
     second = by_id(V2 / "second_pass_labels.jsonl")
     adjudication = by_id(V2 / "adjudication.jsonl")
