@@ -80,7 +80,9 @@ def evaluate_command(
     for name, r in results.items():
         typer.echo(f"{name}: micro-F1 {r['micro_f1']:.3f} [{r['micro_f1_ci'][0]:.3f}, {r['micro_f1_ci'][1]:.3f}]  "
                    f"macro-F1 {r['macro_f1']:.3f} [{r['macro_f1_ci'][0]:.3f}, {r['macro_f1_ci'][1]:.3f}]  "
-                   f"boilerplate F1 {r['boilerplate_f1']:.3f} [{r['boilerplate_f1_ci'][0]:.3f}, {r['boilerplate_f1_ci'][1]:.3f}]")
+                   f"boilerplate F1 {r['boilerplate_f1']:.3f} [{r['boilerplate_f1_ci'][0]:.3f}, {r['boilerplate_f1_ci'][1]:.3f}]  "
+                   f"boilerplate macro-F1 {r['boilerplate_macro_f1']:.3f} [{r['boilerplate_macro_f1_ci'][0]:.3f}, "
+                   f"{r['boilerplate_macro_f1_ci'][1]:.3f}]")
         typer.echo("  " + "  ".join(f"{l} {v['f1']:.2f}({v['support']})" for l, v in r["per_label"].items()))
     for note in first.get("warnings", []):
         typer.echo(f"warning: {note}", err=True)

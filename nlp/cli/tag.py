@@ -22,7 +22,6 @@ from nlp.models.registry import load_model
 from nlp.models.tagger import Tagger
 from nlp.text.document import Document
 from nlp.text.reader import DEFAULT_MAX_BYTES
-from nlp.text.tokenizer import default_tokenizer
 
 
 class _TagSetup:
@@ -56,7 +55,7 @@ def model_identity(name: str, model) -> dict:
                          "parameters": model.card.get("parameters", {})}, sort_keys=True, ensure_ascii=False)
     return {"command": "tag", "model_kind": model.kind, "label_set": model.labelset.name,
             "model": hashlib.sha1(config.encode()).hexdigest()[:16], "model_name": model.card.get("name") or name,
-            "tokenizer": default_tokenizer().hash if model.uses_tokens else None}
+            "tokenizer": model.word_tokenizer.hash if model.word_tokenizer is not None else None}
 
 
 def tag(

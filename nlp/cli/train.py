@@ -21,7 +21,7 @@ from nlp.training.linear import LinearTrainingConfig
 from nlp.training.run import KINDS, train_model
 
 _LIN = LinearTrainingConfig()
-DEFAULT_REFERENCE = Path("../shared/corpus")
+DEFAULT_REFERENCE = Path("corpora/corpus/reports.jsonl")  # corpus v2, in the repository
 
 
 def _bert_defaults():
@@ -43,7 +43,8 @@ def train(
     split_by: str = typer.Option(None, "--split-by", help="body: split a gold file's reports by issuing body "
                                  "(train/dev/test 61/19/20 %%) instead of using the rows' split fields."),
     reference: Path = typer.Option(DEFAULT_REFERENCE, help="linear: report corpus for boilerplate n-gram "
-                                   "frequencies [default: ../shared/corpus when present, else the gold documents]."),
+                                   "frequencies (a corpus directory or a JSONL of reports; without one, the gold "
+                                   "documents' own texts, with a note)."),
     C: float = typer.Option(_LIN.C, help="linear: inverse regularisation of the theme classifier."),
     boilerplate_C: float = typer.Option(_LIN.boilerplate_C, "--boilerplate-C",
                                         help="linear: inverse regularisation of the boilerplate classifier."),
@@ -53,6 +54,8 @@ def train(
     fit_on: str = typer.Option(_LIN.fit_on, "--fit-on",
                                help="linear: train (thresholds tuned on dev + out-of-fold train scores) | train+dev "
                                     "(fit on both, thresholds from out-of-fold scores; dev is then not a held-out score)."),
+    tokenizer: str = typer.Option(_LIN.tokenizer, "--tokenizer", help="linear: jieba | rjieba (same dictionary; "
+                                  "rjieba is the Rust port, much faster; docs/performance.md)."),
     base: str = typer.Option(None, help="bert: hub id or local directory of the encoder."),
     epochs: int = typer.Option(_BERT["epochs"], help="bert: maximum epochs (early stopping on dev micro-F1)."),
     context: bool = typer.Option(_BERT["context"], help="bert: pair each segment with its heading and previous segment."),
@@ -75,7 +78,8 @@ def train(
     try:
         if model == "linear":
             config = LinearTrainingConfig(C=C, boilerplate_C=boilerplate_C, boilerplate_features=boilerplate_features,
-                                          fit_on=fit_on, reference=str(reference) if reference else None)
+                                          fit_on=fit_on, reference=str(reference) if reference else None,
+                                          tokenizer=tokenizer)
         else:
             from nlp.training.transformer import BertTrainingConfig
 

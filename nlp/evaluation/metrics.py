@@ -50,6 +50,7 @@ class _Counts:
 
         self.tp, self.fp, self.fn = per_doc(y & p), per_doc(~y & p), per_doc(y & ~p)
         self.btp, self.bfp, self.bfn = per_doc(yb & pb), per_doc(~yb & pb), per_doc(yb & ~pb)
+        self.btn = per_doc(~yb & ~pb)
         self.exact = per_doc((y == p).all(axis=1))
         self.n = per_doc(np.ones(len(gold)))
 
@@ -63,6 +64,9 @@ class _Counts:
             "micro_f1": float(_f1(tp.sum(), fp.sum(), fn.sum())),
             "macro_f1": float(per_label[present].mean()) if present.any() else 0.0,
             "boilerplate_f1": float(_f1(w @ self.btp, w @ self.bfp, w @ self.bfn)),
+            # Both classes: stock (true) and specific (false) text; the specific class is the rarer one.
+            "boilerplate_macro_f1": float((_f1(w @ self.btp, w @ self.bfp, w @ self.bfn)
+                                           + _f1(w @ self.btn, w @ self.bfn, w @ self.bfp)) / 2),
             "subset_accuracy": float(_safe_div(w @ self.exact, w @ self.n)),
             "per_label_f1": per_label,
         }
@@ -103,6 +107,8 @@ def evaluate(gold: Sequence[GoldSegment], pred: Predictions, n_boot: int = 1000,
         "micro_f1": point["micro_f1"], "micro_f1_ci": _interval([b["micro_f1"] for b in boots]),
         "macro_f1": point["macro_f1"], "macro_f1_ci": _interval([b["macro_f1"] for b in boots]),
         "boilerplate_f1": point["boilerplate_f1"], "boilerplate_f1_ci": _interval([b["boilerplate_f1"] for b in boots]),
+        "boilerplate_macro_f1": point["boilerplate_macro_f1"],
+        "boilerplate_macro_f1_ci": _interval([b["boilerplate_macro_f1"] for b in boots]),
         "boilerplate": {"precision": float(_safe_div(btp, btp + bfp)), "recall": float(_safe_div(btp, btp + bfn)),
                         "support": int(btp + bfn), "true_share": float(_safe_div(btp + bfn, n)),
                         "predicted_share": float(_safe_div(btp + bfp, n))},
@@ -169,7 +175,7 @@ def compare(gold: Sequence[GoldSegment], a: Predictions, b: Predictions, n_boot:
     ca, cb = _Counts(gold, a, list(a.labels)), _Counts(gold, b, list(b.labels))
     weights = _bootstrap_weights(ca.n_docs, n_boot, seed)
     out = {}
-    for key in ("micro_f1", "macro_f1", "boilerplate_f1"):
+    for key in ("micro_f1", "macro_f1", "boilerplate_f1", "boilerplate_macro_f1"):
         diffs = np.array([cb.metrics(w)[key] - ca.metrics(w)[key] for w in weights])
         observed = cb.metrics(np.ones(ca.n_docs))[key] - ca.metrics(np.ones(ca.n_docs))[key]
         out[key] = {"difference": float(observed), "ci": _interval(diffs),

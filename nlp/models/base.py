@@ -40,7 +40,6 @@ class TaggerModel:
     """Base class: subclasses set ``kind`` and implement ``predict``, ``_config``, ``_save_weights``, ``_load``."""
 
     kind = "base"
-    uses_tokens = True  # whether predict() reads SegmentInput.tokens (the tagger skips jieba when not)
 
     def __init__(self, labelset: LabelSet, card: dict | None = None):
         self.labelset = labelset
@@ -49,6 +48,12 @@ class TaggerModel:
     @property
     def labels(self) -> list[str]:
         return self.labelset.ids
+
+    @property
+    def word_tokenizer(self):
+        """The word tokenizer whose tokens ``predict`` reads (:class:`~nlp.text.tokenizer.Tokenizer`), or None
+        for a model that reads no tokens (the tagger then never calls one)."""
+        return None
 
     def predict(self, inputs: Sequence[SegmentInput]) -> Predictions:
         raise NotImplementedError

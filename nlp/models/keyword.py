@@ -43,7 +43,6 @@ class KeywordModel(TaggerModel):
     """Cue words of the label set as rules (the baseline)."""
 
     kind = "keyword"
-    uses_tokens = False
 
     def __init__(self, labelset: LabelSet, card: dict | None = None):
         super().__init__(labelset, card)

@@ -81,8 +81,9 @@ class LinearTagger(BaseEstimator):
 
     def __init__(self, C: float = 4.0, class_weight: str | None = "balanced", word_ngrams=(1, 2),
                  char_ngrams=(1, 3), min_df: int = 2, max_features: int | None = 20000, top_k: int | None = None,
-                 cue_words: dict[str, list[str]] | None = None):
+                 cue_words: dict[str, list[str]] | None = None, tokenizer: str = "rjieba"):
         self.C = C
+        self.tokenizer = tokenizer
         self.max_features = max_features
         self.cue_words = cue_words
         self.class_weight = class_weight
@@ -95,7 +96,7 @@ class LinearTagger(BaseEstimator):
         """Records → feature frame; a frame already built (see LinearModel.predict) passes through."""
         if isinstance(records, pd.DataFrame):
             return records
-        return frame(records, default_tokenizer(), cue_words=self.cue_words)
+        return frame(records, default_tokenizer(self.tokenizer), cue_words=self.cue_words)
 
     def fit(self, records: Sequence[SegmentInput], themes: Sequence[Sequence[str]], labels: Sequence[str]):
         self.labels_ = list(labels)
@@ -161,7 +162,8 @@ class BoilerplateDetector(BaseEstimator):
 
     def __init__(self, references: dict[str, NgramReference] | None = None, C: float = 0.5,
                  use_text: bool = True, class_weight: str | None = "balanced", max_features: int | None = 10000,
-                 reuse=None):
+                 reuse=None, tokenizer: str = "rjieba"):
+        self.tokenizer = tokenizer
         self.references = references
         self.reuse = reuse
         self.max_features = max_features
@@ -172,7 +174,7 @@ class BoilerplateDetector(BaseEstimator):
     def _frame(self, records):
         if isinstance(records, pd.DataFrame):
             return records
-        return frame(records, default_tokenizer(), self.references, with_signals=True, reuse=self.reuse)
+        return frame(records, default_tokenizer(self.tokenizer), self.references, with_signals=True, reuse=self.reuse)
 
     def fit(self, records: Sequence[SegmentInput], boilerplate: Sequence[bool]):
         signals = list(NUMERIC_COLUMNS) + (list(self.reuse.columns) if self.reuse is not None else [])
@@ -223,9 +225,13 @@ class LinearModel(TaggerModel):
         self.themes = themes
         self.boilerplate = boilerplate
 
+    @property
+    def word_tokenizer(self):
+        return default_tokenizer(self.themes.tokenizer)
+
     def predict(self, records: Sequence[SegmentInput]) -> Predictions:
         # One feature frame serves both classifiers; each selects its columns by name.
-        features = frame(records, default_tokenizer(), self.boilerplate.references, with_signals=True,
+        features = frame(records, self.word_tokenizer, self.boilerplate.references, with_signals=True,
                          cue_words=self.themes.cue_words, reuse=self.boilerplate.reuse)
         scores = self.themes.predict_proba(features)
         bp_scores = self.boilerplate.predict_proba(features)
@@ -240,7 +246,7 @@ class LinearModel(TaggerModel):
                                        if k not in ("references", "reuse")},
                             "threshold": self.boilerplate.threshold_,
                             "features": "families" if self.boilerplate.reuse is not None else "default"},
-            "tokenizer_hash": default_tokenizer().hash,
+            "tokenizer_hash": self.word_tokenizer.hash,
         }
 
     def _save_weights(self, path: Path) -> None:
@@ -252,7 +258,8 @@ class LinearModel(TaggerModel):
 
     @classmethod
     def _load(cls, path: Path, config: dict, labelset: LabelSet) -> "LinearModel":
-        themes = LinearTagger(**_tuple_params(config["themes"]["params"]))
+        # Models saved before the tokenizer became a parameter were trained on jieba's tokens.
+        themes = LinearTagger(**{"tokenizer": "jieba", **_tuple_params(config["themes"]["params"])})
         themes.labels_ = list(config["labels"])
         themes.thresholds_ = np.array(config["themes"]["thresholds"])
         themes.trained_ = np.array(config["themes"]["trained"], dtype=bool)
@@ -263,13 +270,15 @@ class LinearModel(TaggerModel):
             from nlp.reuse.reference import ReuseReference  # optional feature group; datasketch is slow to import
 
             reuse = ReuseReference.load(path / REUSE_FILE)
-        boilerplate = BoilerplateDetector(references=references, reuse=reuse, **config["boilerplate"]["params"])
+        boilerplate = BoilerplateDetector(references=references, reuse=reuse,
+                                          **{"tokenizer": "jieba", **config["boilerplate"]["params"]})
         boilerplate.pipeline_ = _load_skops(path / "boilerplate.skops")
         boilerplate.threshold_ = config["boilerplate"]["threshold"]
-        if config.get("tokenizer_hash") not in (None, default_tokenizer().hash):
+        model = cls(labelset, themes, boilerplate, read_card(path))
+        if config.get("tokenizer_hash") not in (None, model.word_tokenizer.hash):
             warnings.warn(f"{path}: trained with tokenizer {config['tokenizer_hash']}, "
-                          f"this package's is {default_tokenizer().hash}; scores may shift")
-        return cls(labelset, themes, boilerplate, read_card(path))
+                          f"this package's is {model.word_tokenizer.hash}; scores may shift")
+        return model
 
 
 def _tuple_params(params: dict) -> dict:

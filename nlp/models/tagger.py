@@ -16,7 +16,6 @@ from nlp.models.base import TaggerModel
 from nlp.models.registry import load_model
 from nlp.text.document import Document
 from nlp.text.inputs import SegmentInput
-from nlp.text.tokenizer import default_tokenizer
 
 
 class Tagger:
@@ -46,8 +45,9 @@ class Tagger:
     def tag_many(self, docs: list[Document]) -> list[Document]:
         """Tag several documents with one model call (much faster than one call per report)."""
         inputs = [x for doc in docs for x in SegmentInput.from_document(doc)]
-        if self.model.uses_tokens:
-            inputs = [x.with_tokens(default_tokenizer()) for x in inputs]
+        tokenizer = self.model.word_tokenizer
+        if tokenizer is not None:  # models that read no tokens (transformers, keywords) never pay for jieba
+            inputs = [x.with_tokens(tokenizer) for x in inputs]
         pred = self.model.predict(inputs) if inputs else None
         segments = [seg for doc in docs for seg in doc.segments]
         for i, seg in enumerate(segments):

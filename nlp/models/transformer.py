@@ -172,7 +172,6 @@ class BertModel(TaggerModel):
     """Fine-tuned transformer tagger (see the module docstring)."""
 
     kind = "bert"
-    uses_tokens = False  # its own subword tokenizer; jieba is never called for it
 
     def __init__(self, labelset: LabelSet, net, tokenizer, thresholds: np.ndarray, boilerplate_threshold: float,
                  settings: dict, trained: np.ndarray | None = None, card: dict | None = None,

@@ -10,13 +10,13 @@ from typing import Callable
 
 from nlp.evaluation.metrics import evaluate
 from nlp.models.base import TaggerModel
-from nlp.text.tokenizer import default_tokenizer
 from nlp.training.data import TrainingData
 from nlp.training.linear import LinearTrainingConfig, train_linear
 
 KINDS = ("linear", "bert")
 _CARD_METRICS = ("n_segments", "n_documents", "micro_f1", "micro_f1_ci", "macro_f1", "macro_f1_ci", "boilerplate_f1",
-                 "boilerplate_f1_ci", "subset_accuracy", "boilerplate", "per_section")
+                 "boilerplate_f1_ci", "boilerplate_macro_f1", "boilerplate_macro_f1_ci", "subset_accuracy",
+                 "boilerplate", "per_section")
 
 
 def card_metrics(metrics: dict) -> dict:
@@ -59,7 +59,7 @@ def train_model(kind: str, config, data: TrainingData, out: str | Path, name: st
                  "n_dev": len(data.segments("dev")), "n_test": len(data.segments("test")), **extra},
         "parameters": params, "metrics": metrics, "training_seconds": round(seconds, 1),
         "machine": f"{platform.machine()} {platform.processor() or ''} python {platform.python_version()}".strip(),
-        "tokenizer_hash": default_tokenizer().hash,
+        "tokenizer_hash": model.word_tokenizer.hash if model.word_tokenizer is not None else None,
         "reproduce": reproduce,
     }
     model.save_pretrained(out)

@@ -18,6 +18,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from nlp.io.workers import cpu_threads
+from nlp.labels.datasets import segments_from_dataset
 from nlp.labels.gold import gold_records
 from nlp.labels.labelset import LabelSet
 from nlp.models.thresholds import midpoint_threshold, tune_thresholds
@@ -87,13 +88,16 @@ def retune(model: "BertModel", dev_records: Sequence[SegmentInput], dev_segments
 
 def train_bert(cfg: BertTrainingConfig, labelset: LabelSet, train_segments, dev_segments,
                documents: dict[str, str] | None = None, log: Callable[[str], None] = print) -> BertModel:
-    """Fine-tune on ``train_segments`` (gold segments), early-stop and tune thresholds on ``dev_segments``.
+    """Fine-tune on ``train_segments`` (gold segments, or a ``datasets`` split of
+    :func:`nlp.labels.datasets.load_dataset`), early-stop and tune thresholds on ``dev_segments``.
 
     The returned model carries ``training_log`` (loss per step, dev micro-F1 per epoch, seconds).
     """
     torch = _torch()
     from transformers import AutoTokenizer
 
+    if hasattr(train_segments, "features"):  # Hugging Face datasets splits (nlp.labels.datasets.load_dataset)
+        train_segments, dev_segments = segments_from_dataset(train_segments), segments_from_dataset(dev_segments)
     documents = documents or {}
     _seed_everything(cfg.seed)
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")

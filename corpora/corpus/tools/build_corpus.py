@@ -7,8 +7,9 @@ Inputs: ``../shared/corpus`` (seeds + excerpts, read-only) and ``corpora/corpus/
 checked again against ``../shared/corpus/reserved.txt`` (host and host+path+query hashes, and reserved
 hosts named inside the text, as mirrors keep them); reports of reserved sources are dropped.
 Near-duplicate reports (the project's MinHash families over number-masked text, Jaccard of character
-5-shingles ≥ 0.7) are merged to one: the shared corpus's copy first, then a government site's, then the
-longest; the others' urls are kept in ``duplicate_urls``.
+5-shingles ≥ 0.7) are merged to one: the shared corpus's copy first, then the earliest harvest's, then a
+government site's, then the longest; the others' urls are kept in ``duplicate_urls``. ``tools/excluded.tsv`` lists pages left out by
+hand (mirrors of reserved sources that harvesters recognised), with the reason.
 """
 
 from __future__ import annotations
@@ -86,12 +87,17 @@ def shared_reports() -> list[dict]:
     return rows
 
 
+def excluded_urls() -> set[str]:
+    path = CORPUS / "tools" / "excluded.tsv"
+    return {line.split("\t")[0] for line in open(path, encoding="utf-8") if line.strip() and not line.startswith("#")}
+
+
 def harvested_reports(hosts: set[str], urls: set[str]) -> tuple[list[dict], int]:
-    rows, dropped = [], 0
+    rows, dropped, excluded = [], 0, excluded_urls()
     for path in sorted(HARVEST.glob("*/reports.jsonl")):
         for line in open(path, encoding="utf-8"):
             row = json.loads(line)
-            if is_reserved(row["url"], row["text"], hosts, urls):
+            if row["url"] in excluded or is_reserved(row["url"], row["text"], hosts, urls):
                 dropped += 1
                 continue
             rows.append({"id": row["id"], "url": row["url"], "source_kind": row["source_kind"],
@@ -111,7 +117,9 @@ def merge_duplicates(rows: list[dict]) -> list[dict]:
         groups.setdefault(fam, []).append(i)
     kept = []
     for members in groups.values():
-        rank = sorted(members, key=lambda i: (not rows[i]["origin"].startswith("shared"),
+        # The shared corpus first, then earlier harvests (so a report already in the gold keeps its id),
+        # then a government site's copy, then the longest.
+        rank = sorted(members, key=lambda i: (not rows[i]["origin"].startswith("shared"), rows[i]["origin"],
                                               rows[i]["source_kind"] != "gov", -len(rows[i]["text"])))
         best = dict(rows[rank[0]])
         best["duplicate_urls"] = [rows[i]["url"] for i in rank[1:]]

@@ -4,6 +4,7 @@
 """
 
 import json
+import re
 from pathlib import Path
 
 from nlp.labels.agreement import agreement
@@ -18,15 +19,32 @@ def read(path: Path) -> dict[str, dict]:
 
 
 def main() -> None:
-    for suffix in ("", "_v2"):  # gold v1's test segments; the new test segments of gold v2
+    blocks = []
+    for suffix, title in (("", "gold v1 test"), ("_v2", "gold v2's new test segments")):
         if (DIR / f"second_pass{suffix}.jsonl").exists():
-            report(suffix)
+            blocks.append(report(suffix, title))
+    readme = DIR.parent / "README.md"
+    text = readme.read_text(encoding="utf-8")
+    begin, end = "<!-- agreement:begin -->", "<!-- agreement:end -->"
+    if begin in text:
+        block = "\n\n".join(blocks)
+        readme.write_text(re.sub(re.escape(begin) + ".*?" + re.escape(end), lambda _: f"{begin}\n{block}\n{end}",
+                                 text, flags=re.S), encoding="utf-8")
 
 
-def report(suffix: str) -> None:
+def report(suffix: str, title: str) -> str:
     result = agreement(read(DIR / f"first_pass{suffix}.jsonl"), read(DIR / f"second_pass{suffix}.jsonl"),
                        load_labelset("gov-disclosure-v1").ids)
     (DIR / f"agreement{suffix}.json").write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
+    lines = [f"**{title}**: {result['n_segments']} segments; exact theme-set agreement "
+             f"{result['exact_theme_set_agreement']:.3f}; mean κ over themes {result['mean_kappa']:.3f}.", "",
+             "| label | κ | % agreement | positives (1st / 2nd) |", "|---|---|---|---|"]
+    for label, v in list(result["per_label"].items()) + [("boilerplate", result["boilerplate"])]:
+        kappa = "n/a" if v["kappa"] is None else f"{v['kappa']:.3f}"
+        lines.append(f"| {label} | {kappa} | {100 * v['percent_agreement']:.1f} | "
+                     f"{v['positives_first']} / {v['positives_second']} |")
+    print("\n".join(lines) + "\n")
+    return "\n".join(lines)
     print(f"\n{suffix or '_v1'}: {result['n_segments']} segments; exact theme-set agreement "
           f"{result['exact_theme_set_agreement']:.3f}; "
           f"mean κ {result['mean_kappa']:.3f}\n")

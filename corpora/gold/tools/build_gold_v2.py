@@ -132,10 +132,13 @@ def main() -> None:
     wanted: dict[str, dict[str, str]] = defaultdict(dict)
     for seg_id in labels:
         wanted[seg_id.rsplit("#", 1)[0]][seg_id] = texts[seg_id]
-    dropped = []
+    dropped, excluded = [], []
     for doc_id, ids in sorted(wanted.items()):
         if doc_id in rows:
             raise SystemExit(f"{doc_id}: already in gold v1; v2 batches must hold new reports only")
+        if doc_id not in reports:  # left out of the corpus since it was labelled (corpora/corpus/tools/excluded.tsv)
+            excluded.append(doc_id)
+            continue
         report = reports[doc_id]
         doc = segment_report(report)
         meta = {"source": f"{'shared/corpus/' if doc_id.startswith(('ex-', 'seed-')) else 'corpora/corpus/'}"
@@ -202,7 +205,7 @@ def main() -> None:
     counts = {s: sum(len(rows[d]) for d in rows if assignment[d] == s) for s in SPLITS}
     bodies = {s: len({body_key(meta_of[d]) for d in rows if assignment[d] == s}) for s in SPLITS}
     print(f"{n} segments from {len(rows)} reports; per split {counts}; bodies {bodies}; "
-          f"{len(dropped)} labelled ids no longer a segment: {dropped[:10]}")
+          f"{len(dropped)} labelled ids no longer a segment: {dropped[:10]}; reports left out of the corpus: {excluded}")
 
 
 if __name__ == "__main__":
