@@ -176,7 +176,7 @@ def read_each(paths: list[str], read: Callable[[str], object]) -> tuple[list[tup
 
 def run(paths: list[Path], sink: RowSink, work: Callable, setup: Callable | None = None,
         n_process: int = 1, failed_path: Path | None = None, desc: str = "reports",
-        on_result: Callable[[Result], None] | None = None, progress: bool = True, chunk: int = 8,
+        on_result: Callable[[str, Result], None] | None = None, progress: bool = True, chunk: int = 32,
         problems: list[dict] | None = None) -> Summary:
     """Apply ``work(context, paths) -> [Result]`` to every path whose :func:`input_key` is not in ``sink.done``.
 

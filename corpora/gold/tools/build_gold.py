@@ -24,8 +24,8 @@ import numpy as np
 from iterstrat.ml_stratifiers import MultilabelStratifiedShuffleSplit
 
 from nlp.io.corpus import CorpusReport, iter_corpus
+from nlp.labels.assemble import attach, segment_report
 from nlp.labels.labelset import load_labelset
-from nlp.text.document import Document
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -49,11 +49,6 @@ def load_reports() -> dict[str, CorpusReport]:
     return reports
 
 
-def segment_report(report: CorpusReport) -> Document:
-    doc = Document.from_source(report.source, doc_id=report.doc_id)
-    if [s.kind for s in doc.sections] == ["unknown"] and report.start_kind:
-        doc = Document.from_source(report.source, doc_id=report.doc_id, start_kind=report.start_kind)
-    return doc
 
 
 def read_labels() -> tuple[dict[str, dict], dict[str, str]]:
@@ -107,17 +102,6 @@ def write_agreement_inputs(test_rows: list[dict]) -> None:
                                    ensure_ascii=False) + "\n")
 
 
-def attach(doc: Document, wanted: dict[str, str]) -> dict[str, object]:
-    """Map labelled ids of one document to its new segments by identical text, in order."""
-    out, used = {}, set()
-    for seg_id, text in sorted(wanted.items(), key=lambda kv: int(kv[0].rsplit("#", 1)[1])):
-        old_index = int(seg_id.rsplit("#", 1)[1])
-        matches = [s for s in doc.segments if s.text == text and s.index not in used]
-        if matches:
-            best = min(matches, key=lambda s: abs(s.index - old_index))
-            used.add(best.index)
-            out[seg_id] = best
-    return out
 
 
 def split_documents(docs: dict[str, list[dict]], reports: dict[str, CorpusReport], labels: list[str]) -> dict[str, str]:

@@ -26,9 +26,9 @@ from pathlib import Path
 
 import numpy as np
 from nlp.io.corpus import CorpusReport, iter_corpus, iter_jsonl_reports
+from nlp.labels.assemble import attach, segment_report
 from nlp.labels.labelset import load_labelset
 from nlp.labels.splits import SPLITS, body_key, split_groups
-from nlp.text.document import Document
 
 ROOT = Path(__file__).resolve().parents[3]
 GOLD = ROOT / "corpora" / "gold"
@@ -57,11 +57,6 @@ def load_reports() -> dict[str, CorpusReport]:
     return reports
 
 
-def segment_report(report: CorpusReport) -> Document:
-    doc = Document.from_source(report.source, doc_id=report.doc_id)
-    if [s.kind for s in doc.sections] == ["unknown"] and report.start_kind:
-        doc = Document.from_source(report.source, doc_id=report.doc_id, start_kind=report.start_kind)
-    return doc
 
 
 def first_pass() -> tuple[dict[str, dict], dict[str, str]]:
@@ -79,17 +74,6 @@ def first_pass() -> tuple[dict[str, dict], dict[str, str]]:
     return labels, texts
 
 
-def attach(doc: Document, wanted: dict[str, str]) -> dict[str, object]:
-    """Map labelled ids of one document to its segments by identical text, nearest index first."""
-    out, used = {}, set()
-    for seg_id, text in sorted(wanted.items(), key=lambda kv: int(kv[0].rsplit("#", 1)[1])):
-        old_index = int(seg_id.rsplit("#", 1)[1])
-        matches = [s for s in doc.segments if s.text == text and s.index not in used]
-        if matches:
-            best = min(matches, key=lambda s: abs(s.index - old_index))
-            used.add(best.index)
-            out[seg_id] = best
-    return out
 
 
 def assign_new(groups: dict[str, list[str]], rows: dict[str, list[dict]], labels: list[str],
