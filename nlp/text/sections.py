@@ -45,6 +45,11 @@ def fold(text: str) -> str:
 _CN_NUM = "一二三四五六七八九十"
 # Top-level numbering: 一、 一. 一． 一, 一： 第一部分 — after fold() full-width forms are half-width.
 _TOP_NUMBER = re.compile(rf"^(?:第([{_CN_NUM}]{{1,3}})部分|([{_CN_NUM}]{{1,3}})\s*[、.,:，：]|([{_CN_NUM}]{{1,3}})\s+)\s*")
+# Reports without any 一、 heading sometimes number their parts 1、 … 7、: a fallback outline.
+_ARABIC_NUMBER = re.compile(r"^(\d{1,2})\s*[、.．](?!\d)\s*")
+_INLINE_ARABIC = re.compile(r"(?<=[\s。！？!?])\d{1,2}\s*[、.．](?!\d)")
+# A title glued to the year's first sentence: cut after its title word when a sentence starts there.
+_GLUED_CUT = re.compile(r"(情况|概况|概述|措施|事项|打算|计划|问题|不足)(?=\d{4}\s*年|根据|按照|我[局镇乡区县市委办]|本[年局单]|全年|今年|一年来)")
 # Section kinds by heading keywords; see classify_heading for how a match is chosen.
 _KIND_PATTERNS: tuple[tuple[str, re.Pattern], ...] = (
     ("preamble", re.compile(r"^(引言|前言)$")),
@@ -145,18 +150,21 @@ def classify_heading(heading: str) -> str | None:
     return min(found)[2] if found else None
 
 
-def _parse_heading(line: str) -> tuple[str | None, str, str] | None:
+def _parse_heading(line: str, arabic: bool = False) -> tuple[str | None, str, str] | None:
     """Split a candidate top-level heading line into (number, title, rest), or None.
 
-    ``rest`` is body text glued onto the heading on the same line.
+    ``rest`` is body text glued onto the heading on the same line. With ``arabic`` (a report with no
+    一、 heading at all), 1、 2、 … number the top level.
     """
     folded = fold(line)
     lead = _LEADING_JUNK.match(folded).end()
-    if folded.startswith(("(", "（", "【", "["), lead) or folded[lead:lead + 1].isdigit():
+    if folded.startswith(("(", "（", "【", "["), lead) or (folded[lead:lead + 1].isdigit() and not arabic):
         return None  # (一) / 1. / (1) open sub-headings, never top-level sections
     folded = folded[lead:]
     line = line[lead:]
-    match = _TOP_NUMBER.match(folded)
+    match = (_ARABIC_NUMBER if arabic else _TOP_NUMBER).match(folded)
+    if arabic and not match:
+        return None
     number = None
     body = folded
     if match:
@@ -174,6 +182,9 @@ def _parse_heading(line: str) -> tuple[str | None, str, str] | None:
         head, more = _SPACE.split(title, maxsplit=1)
         if _is_title(head):
             title, rest = head, (more + " " + rest).strip()
+    glued_cut = _GLUED_CUT.search(title) if not _is_title(title) else None
+    if glued_cut and glued_cut.end() <= 30:
+        title, rest = title[:glued_cut.end()], (title[glued_cut.end():] + " " + rest).strip()
     glued = _GLUED_TITLE.match(squash(title))
     if glued and len(squash(title)) > glued.end() and not _is_title(title):
         cut = _original_length(title, glued.end())
@@ -202,8 +213,8 @@ def _original_length(title: str, squashed_length: int) -> int:
     return len(title)
 
 
-def _heading_at(piece: str, start: int, inline: bool) -> _Heading | None:
-    parsed = _parse_heading(piece)
+def _heading_at(piece: str, start: int, inline: bool, arabic: bool = False) -> _Heading | None:
+    parsed = _parse_heading(piece, arabic)
     if parsed is None:
         return None
     number, title, rest = parsed
@@ -228,25 +239,38 @@ def _heading_at(piece: str, start: int, inline: bool) -> _Heading | None:
 
 def find_headings(text: str) -> list[_Heading]:
     """Every place that opens a top-level section, in order: heading lines, and numbered headings
-    inside a line (a page flattened by a scraper) where the outline's numbering vouches for them."""
+    inside a line (a page flattened by a scraper) where the outline's numbering vouches for them.
+    A report with no numbered 一、 heading at all is read again with 1、 2、 … as its top level."""
+    headings = _in_outline_order(_candidates(text, arabic=False))
+    if not any(h.number for h in headings):
+        arabic = _in_outline_order(_candidates(text, arabic=True))
+        if sum(1 for h in arabic if h.number) >= 2:  # an outline, not one numbered item
+            return _in_outline_order(sorted(headings + arabic, key=lambda h: h.start))
+    return headings
+
+
+def _candidates(text: str, arabic: bool) -> list[_Heading]:
+    inline = _INLINE_ARABIC if arabic else _INLINE_NUMBER
     headings = []
     for start, _end, line in _lines(text):
         if not line:
             continue
-        if len(line) <= 400 and (h := _heading_at(line, start, inline=False)):
+        if len(line) <= 400 and (h := _heading_at(line, start, inline=False, arabic=arabic)):
             headings.append(h)
         folded = fold(line)
-        for m in _INLINE_NUMBER.finditer(folded):
-            nxt = _INLINE_NUMBER.search(folded, m.end())
+        for m in inline.finditer(folded):
+            nxt = inline.search(folded, m.end())
             piece = line[m.start(): nxt.start() if nxt else len(line)]
-            if h := _heading_at(piece, start + m.start(), inline=True):
+            if h := _heading_at(piece, start + m.start(), inline=True, arabic=arabic):
                 headings.append(h)
-    return _in_outline_order(headings)
+    return headings
 
 
 def _number_value(number: str | None) -> int | None:
     if not number:
         return None
+    if number.isdigit():
+        return int(number)
     if number == "十":
         return 10
     if len(number) == 2 and number[0] == "十":
@@ -282,7 +306,7 @@ def _trailing_signature(text: str, start: int, end: int) -> int | None:
 def _numbering_audit(headings: list[_Heading], audit: Audit) -> None:
     numbers = [h.number for h in headings if h.number]
     audit.numbering = numbers
-    values = [_CN_NUM.index(n) + 1 if len(n) == 1 else None for n in numbers]
+    values = [_number_value(n) for n in numbers]
     seen = set()
     for n in numbers:
         if n in seen:
