@@ -6,6 +6,7 @@ as offsets into that text, so any label can be traced back to the source.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -57,7 +58,7 @@ class Document:
         self.tokenizer_hash = tokenizer.hash
         return self
 
-    @property
+    @functools.cached_property
     def noise(self) -> float:
         """Share of the report's characters in junk lines (:func:`nlp.text.noise.noise_score`)."""
         from nlp.text.noise import noise_score
