@@ -22,6 +22,14 @@ def excerpts() -> dict[str, dict]:
         return {row["id"]: row for row in map(json.loads, f)}
 
 
+def copy_samples(folder: Path) -> Path:
+    """A folder holding a copy of the five sample reports (batch runs write beside their inputs)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for p in sorted(SAMPLES.glob("*.txt")):
+        (folder / p.name).write_bytes(p.read_bytes())
+    return folder
+
+
 @pytest.fixture(scope="session")
 def seed_paths() -> list[Path]:
     return sorted(SAMPLES.glob("*.txt"))

@@ -11,7 +11,7 @@ import time
 import pytest
 from typer.testing import CliRunner
 
-from conftest import ROOT, SAMPLES
+from conftest import ROOT, SAMPLES, copy_samples
 from nlp.cli import app
 from nlp.io.batch import input_key
 from nlp.io.rows import SEGMENT_COLUMNS
@@ -24,10 +24,7 @@ runner = CliRunner()
 @pytest.fixture()
 def corpus(tmp_path):
     """The five seeds, a GBK copy, and four broken files."""
-    folder = tmp_path / "reports"
-    folder.mkdir()
-    for p in sorted(SAMPLES.glob("*.txt")):
-        shutil.copy(p, folder / p.name)
+    folder = copy_samples(tmp_path / "reports")
     text = (SAMPLES / "001_9042ac2a28d37d4e.txt").read_text(encoding="utf-8")
     (folder / "gbk_copy.txt").write_bytes(text.encode("gb18030"))
     (folder / "empty.txt").write_bytes(b"")

@@ -15,7 +15,7 @@ from collections import Counter
 import pytest
 from typer.testing import CliRunner
 
-from conftest import ROOT, SAMPLES
+from conftest import ROOT, SAMPLES, copy_samples
 from nlp.cli import app
 from nlp.io import batch
 from nlp.io.sinks import read_rows
@@ -25,11 +25,7 @@ runner = CliRunner()
 
 @pytest.fixture()
 def reports(tmp_path):
-    folder = tmp_path / "reports"
-    folder.mkdir()
-    for p in sorted(SAMPLES.glob("*.txt")):
-        shutil.copy(p, folder / p.name)
-    return folder
+    return copy_samples(tmp_path / "reports")
 
 
 def _keys(rows):
