@@ -238,3 +238,11 @@ def test_section_accuracy_on_section_gold_v2_by_group():
     assert figures["all"]["reports"] >= 150 and min(figures[g]["reports"] for g in FLOORS) >= 20
     for group, floor in FLOORS.items():
         assert figures[group]["accuracy"] >= floor, (group, figures[group])
+
+
+def test_a_scraped_page_that_is_mostly_junk_is_flagged_mostly_noise():
+    junk = "\n".join(["3 | 0 | 12 | 7", "abc__##%%&&**()", "上一页 下一页", "上一页 下一页", "上一页 下一页"] * 20)
+    doc = Document.from_text("一、总体情况\n本年度主动公开信息12条。\n" + junk)
+    assert doc.noise > 0.5 and doc.status[0] == "mostly_noise"
+    clean = Document.from_path(SAMPLES / "001_9042ac2a28d37d4e.txt")
+    assert clean.noise < 0.5 and clean.status[0] == "ok"
