@@ -14,8 +14,10 @@ def corpus_reports():
     return list(iter_corpus(SHARED))
 
 
-def write_corpus_files(folder: Path | None = None) -> Path:
+def write_corpus_files(folder: Path | None = None, copies: int = 1) -> Path:
+    """One .txt per report, ``copies`` times (issue #12 measures on the corpus written 8 times)."""
     folder = Path(folder or tempfile.mkdtemp(prefix="bench-corpus-"))
     for report in corpus_reports():
-        (folder / f"{report.doc_id}.txt").write_text(report.source.text, encoding="utf-8")
+        for i in range(copies):
+            (folder / f"{report.doc_id}-{i}.txt").write_text(report.source.text, encoding="utf-8")
     return folder

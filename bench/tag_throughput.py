@@ -1,6 +1,6 @@
 """End-to-end `nlp tag` throughput and peak memory over the whole shared corpus, against jieba alone.
 
-    python bench/tag_throughput.py [--workers 1 2]
+    python bench/tag_throughput.py [--workers 1 2] [--copies 8]
 """
 
 import argparse
@@ -33,9 +33,10 @@ def run_tag(folder: Path, workers: int) -> tuple[float, int, float]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--copies", type=int, default=1, help="write the corpus this many times")
     args = parser.parse_args()
-    folder = write_corpus_files()
-    texts = [r.source.text for r in corpus_reports()]
+    folder = write_corpus_files(copies=args.copies)
+    texts = [r.source.text for r in corpus_reports()] * args.copies
     n, chars = len(texts), sum(map(len, texts))
     tokenizer = Tokenizer()
     tokenizer("预热")
@@ -49,7 +50,8 @@ def main() -> None:
     for workers in args.workers:
         seconds, rows, peak = run_tag(folder, workers)
         results[workers] = {"seconds": seconds, "rows": rows, "peak_rss_mb": peak}
-        print(f"nlp tag --workers {workers} (incl. start-up) {n / seconds:7.1f} reports/s  {rows / seconds:8.1f} segments/s  "
+        print(f"nlp tag --workers {workers} (incl. start-up) {n / seconds:7.1f} reports/s  {chars / seconds:10,.0f} chars/s  "
+              f"{rows / seconds:8.1f} segments/s  "
               f"{seconds:6.1f} s  peak RSS of one process {peak:6.0f} MB")
     print(json.dumps(results))
 

@@ -26,7 +26,7 @@ def load(name_or_path="default", backend=None):
 
 
 def __getattr__(name):
-    # The tagging stack (scikit-learn, skops) is imported only when asked for, so reading and
+    # The tagging stack (scikit-learn) is imported only when asked for, so reading and
     # segmenting stay quick to start.
     if name == "Tagger":
         from nlp.models.tagger import Tagger

@@ -129,3 +129,30 @@ def test_from_pretrained_refuses_another_kind(model, tmp_path):
     other = next(k for k in KINDS if k != model.kind)
     with pytest.raises(ModelError, match=f"not '{other}'"):
         model_class(other).from_pretrained(out)
+
+
+def test_linear_pipelines_load_without_skops_and_older_skops_models_still_load(toy_data, tmp_path):
+    import zipfile
+
+    import skops.io as sio
+
+    from nlp.models.pipelines import LinearPipeline
+    from nlp.training.linear import LinearTrainingConfig, train_linear
+
+    model = train_linear(LinearTrainingConfig(reference=None), toy_data)[0]
+    inputs = toy_data.inputs("test")
+    before = model.predict(inputs)
+    out = model.save_pretrained(tmp_path / "m")
+    assert not list(out.glob("*.skops"))
+    loaded = load_model(out)
+    assert isinstance(loaded.themes.pipeline_, LinearPipeline)
+    after = loaded.predict(inputs)
+    np.testing.assert_allclose(after.scores, before.scores, atol=1e-12)
+    np.testing.assert_allclose(after.boilerplate_scores, before.boilerplate_scores, atol=1e-12)
+    # A model directory written before the safetensors pipelines (skops files) loads and predicts the same.
+    for name, estimator in (("themes", model.themes), ("boilerplate", model.boilerplate)):
+        (out / f"{name}.safetensors").unlink()
+        sio.dump(estimator.pipeline_, out / f"{name}.skops", compression=zipfile.ZIP_DEFLATED)
+    legacy = load_model(out)
+    assert not isinstance(legacy.themes.pipeline_, LinearPipeline)
+    np.testing.assert_allclose(legacy.predict(inputs).scores, before.scores, atol=1e-12)

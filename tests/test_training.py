@@ -70,7 +70,7 @@ def test_trained_model_has_card_and_safe_weights(toy):
     assert card["label_set"] == "toy-v1" and card["labels"] == ["website", "people"]
     assert {"dev", "test"} <= set(card["metrics"]) and "python train.py" in card["reproduce"]
     assert sorted(p.name for p in model.iterdir()) == sorted(
-        ["README.md", "card.json", "config.json", "labelset.yaml", "themes.skops", "boilerplate.skops",
+        ["README.md", "card.json", "config.json", "labelset.yaml", "themes.safetensors", "boilerplate.safetensors",
          "references.safetensors"])
 
 

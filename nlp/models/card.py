@@ -46,7 +46,7 @@ def render(card: dict) -> str:
                      "head in `head.safetensors`; thresholds and the label map are in `config.json`; nothing here runs "
                      "code when loaded. `nlp export-onnx` adds `model.onnx` / `model.int8.onnx`.")
     else:
-        lines.append("Weights: scikit-learn pipelines in skops files (loaded only if every type is scikit-learn's own) "
+        lines.append("Weights: the fitted pipelines (TF-IDF vocabularies and idf, scaler, logistic-regression coefficients) "
                      "and n-gram statistics in safetensors; nothing here runs code when loaded.")
     return "\n".join(lines) + "\n"
 

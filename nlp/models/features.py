@@ -3,7 +3,7 @@
 Every tagger sees a segment as a :class:`~nlp.text.inputs.SegmentInput`;
 :func:`frame` turns inputs into a DataFrame whose columns the scikit-learn
 pipelines select by name, so the fitted pipelines hold only scikit-learn objects
-and persist with skops.
+and persist as safetensors (:mod:`nlp.models.pipelines`).
 """
 
 from __future__ import annotations

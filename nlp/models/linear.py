@@ -9,14 +9,12 @@ development split with :meth:`tune_thresholds` and kept in the model.
 from __future__ import annotations
 
 import warnings
-import zipfile
 from pathlib import Path
 
 from typing import Sequence
 
 import numpy as np
 import pandas as pd
-import skops.io as sio
 from sklearn.base import BaseEstimator
 from sklearn.compose import ColumnTransformer
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -29,6 +27,7 @@ from nlp.labels.labelset import LabelSet
 from nlp.models.base import ModelError, Predictions, TaggerModel
 from nlp.models.card import read_card
 from nlp.models.features import NUMERIC_COLUMNS, frame
+from nlp.models.pipelines import load_pipeline, save_pipeline
 from nlp.models.thresholds import best_threshold, decide, tune_thresholds
 from nlp.reuse.ngrams import NgramReference, load_references, save_references
 from nlp.text.inputs import SegmentInput
@@ -250,8 +249,9 @@ class LinearModel(TaggerModel):
         }
 
     def _save_weights(self, path: Path) -> None:
-        sio.dump(self.themes.pipeline_, path / "themes.skops", compression=zipfile.ZIP_DEFLATED)
-        sio.dump(self.boilerplate.pipeline_, path / "boilerplate.skops", compression=zipfile.ZIP_DEFLATED)
+        for name, estimator in (("themes", self.themes), ("boilerplate", self.boilerplate)):
+            save_pipeline(estimator.pipeline_, path / f"{name}.safetensors")
+            (path / f"{name}.skops").unlink(missing_ok=True)  # an older save in the same directory
         save_references(path / "references.safetensors", self.boilerplate.references or {})
         if self.boilerplate.reuse is not None:
             self.boilerplate.reuse.save(path / REUSE_FILE)
@@ -263,7 +263,7 @@ class LinearModel(TaggerModel):
         themes.labels_ = list(config["labels"])
         themes.thresholds_ = np.array(config["themes"]["thresholds"])
         themes.trained_ = np.array(config["themes"]["trained"], dtype=bool)
-        themes.pipeline_ = _load_skops(path / "themes.skops")
+        themes.pipeline_ = _load_pipeline(path, "themes")
         references = load_references(path / "references.safetensors", REFERENCE_NAMES)
         reuse = None
         if config["boilerplate"].get("features") == "families":
@@ -272,7 +272,7 @@ class LinearModel(TaggerModel):
             reuse = ReuseReference.load(path / REUSE_FILE)
         boilerplate = BoilerplateDetector(references=references, reuse=reuse,
                                           **{"tokenizer": "jieba", **config["boilerplate"]["params"]})
-        boilerplate.pipeline_ = _load_skops(path / "boilerplate.skops")
+        boilerplate.pipeline_ = _load_pipeline(path, "boilerplate")
         boilerplate.threshold_ = config["boilerplate"]["threshold"]
         model = cls(labelset, themes, boilerplate, read_card(path))
         if config.get("tokenizer_hash") not in (None, model.word_tokenizer.hash):
@@ -285,9 +285,14 @@ def _tuple_params(params: dict) -> dict:
     return {k: tuple(v) if isinstance(v, list) else v for k, v in params.items()}
 
 
-def _load_skops(path: Path):
-    """skops refuses by itself any type it does not trust by default (only scikit-learn's own and builtins)."""
+def _load_pipeline(path: Path, name: str):
+    """``<name>.safetensors`` (this package's safe format, no skops import); models saved before it have
+    ``<name>.skops``, which skops loads only if every type in it is scikit-learn's own."""
+    if (path / f"{name}.safetensors").exists():
+        return load_pipeline(path / f"{name}.safetensors")
+    import skops.io as sio
+
     try:
-        return sio.load(path)
+        return sio.load(path / f"{name}.skops")
     except sio.exceptions.UntrustedTypesFoundException as err:
-        raise ModelError(f"{path}: refuses to load types that are not scikit-learn's own: {err}") from None
+        raise ModelError(f"{path / (name + '.skops')}: refuses to load types that are not scikit-learn's own: {err}") from None
