@@ -49,6 +49,9 @@ def test_segment_command_finishes_and_lists_broken_files(corpus, tmp_path, suffi
     # Read, but no narrative section: listed with its status, not counted as a failure.
     listed = next(f for f in failed if f["path"].endswith("tables_only.txt"))
     assert listed["status"] == "no_narrative" and "proactive" in listed["reason"]
+    # Every file of the directory is accounted for: it gave rows, or it is listed with a reason.
+    accounted = {os.path.basename(r["path"]) for r in rows} | set(reasons)
+    assert accounted == {p.name for p in corpus.iterdir()}
     assert "failed" in result.output and "3" in result.output
     assert (tmp_path / f"segments.{suffix}.progress").exists()  # kept: a later --resume skips finished reports
     meta = json.loads((tmp_path / f"segments.{suffix}.meta.json").read_text(encoding="utf-8"))
