@@ -1,7 +1,9 @@
-"""Learning curve of the linear recipe: train on 25 / 50 / 100 % of gold train (whole documents, nested
-subsets, 3 draws each), score on the body-disjoint gold test split, plot.
+"""Learning curve: train on 25 / 50 / 100 % of gold train (whole documents, random subsets, 3 draws
+each), score on the body-disjoint gold test split, plot.
 
     python bench/learning_curve.py [--gold corpora/gold] [--out docs/learning_curve.png]
+    python bench/learning_curve.py --recipe bert --base models/e5-small --epochs 4 --draws 1 \
+        --out docs/learning_curve_e5.png          # the transformer recipe (slow on a CPU)
 
 Prints micro-F1, macro-F1 and boilerplate F1 (mean ± sd over the draws) per share and writes the plot.
 """
@@ -27,6 +29,9 @@ def main() -> None:
     parser.add_argument("--shares", type=float, nargs="+", default=[0.25, 0.5, 1.0])
     parser.add_argument("--draws", type=int, default=3)
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "learning_curve.png")
+    parser.add_argument("--recipe", choices=("linear", "bert"), default="linear")
+    parser.add_argument("--base", help="bert: the encoder (a hub id or a local directory)")
+    parser.add_argument("--epochs", type=int, default=4)
     args = parser.parse_args()
     data = TrainingData.load(args.gold)
     docs = sorted({s.doc_id for s in data.segments("train")})
@@ -39,7 +44,14 @@ def main() -> None:
             chosen = set(random.Random(draw).sample(docs, max(1, round(share * len(docs)))))
             subset = replace(data, splits={**data.splits,
                                            "train": [s for s in data.segments("train") if s.doc_id in chosen]})
-            model = train_linear(cfg, subset)[0]
+            if args.recipe == "linear":
+                model = train_linear(cfg, subset)[0]
+            else:
+                from nlp.training.transformer import BertTrainingConfig, train_bert
+
+                model = train_bert(BertTrainingConfig(base=args.base, epochs=args.epochs), subset.labelset,
+                                   subset.segments("train"), subset.segments("dev"), subset.documents,
+                                   log=lambda m: None)
             m = evaluate(test, model.predict(test_inputs), n_boot=200)
             scores.append((m["micro_f1"], m["macro_f1"], m["boilerplate_f1"], len(subset.segments("train"))))
         rows[share] = scores
@@ -57,7 +69,7 @@ def main() -> None:
     ax.set_xscale("log", base=2)
     ax.set_xlabel("training segments (whole reports; log scale)")
     ax.set_ylabel(f"F1 on gold test ({len(test)} segments, unseen bodies)")
-    ax.set_title("Linear recipe: learning curve on gold v2")
+    ax.set_title(f"{args.recipe} recipe: learning curve on gold v2")
     ax.legend()
     fig.tight_layout()
     fig.savefig(args.out, dpi=110)

@@ -59,3 +59,12 @@ def test_every_module_imports():
     torch_free = [m.name for m in pkgutil.walk_packages(nlp.__path__, "nlp.") if m.name != "nlp.__main__"]
     for name in torch_free:
         importlib.import_module(name)  # transformer modules import torch lazily, so this needs no extra
+
+
+def test_no_bench_script_shadows_an_installed_module():
+    # `python bench/x.py` puts bench/ first on sys.path: a bench/tokenizers.py would hide Hugging Face's
+    # tokenizers from every bench script that imports transformers.
+    import importlib.util
+
+    shadowing = [p.name for p in (ROOT / "bench").glob("*.py") if importlib.util.find_spec(p.stem) is not None]
+    assert shadowing == []

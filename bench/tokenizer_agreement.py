@@ -1,6 +1,6 @@
 """jieba vs rjieba on the segments of a corpus: agreement and speed, in one run on the same text.
 
-    python bench/tokenizers.py [--corpus corpora/corpus/reports.jsonl]
+    python bench/tokenizer_agreement.py [--corpus corpora/corpus/reports.jsonl]
 
 Agreement: share of segments whose token sequences are identical, and token-level F1 (multiset overlap).
 Speed: characters per second of each backend alone, one process, shipped dictionary and stopwords.
