@@ -16,6 +16,7 @@ from nlp.cli import app
 from nlp.io.batch import input_key
 from nlp.io.rows import SEGMENT_COLUMNS
 from nlp.io.sinks import RowSink, read_rows
+from nlp.models.registry import load_model
 from nlp.text.tokenizer import Tokenizer
 
 runner = CliRunner()
@@ -71,7 +72,9 @@ def test_tag_command_rows_and_doc_summary(corpus, tmp_path):
     assert float(seed["problems_share_platform"]) > 0
     meta = json.loads((tmp_path / "tags.jsonl.meta.json").read_text(encoding="utf-8"))
     assert meta["model_kind"] == "linear" and meta["label_set"] == "gov-disclosure-v1" and meta["backend"] is None
-    assert meta["model_test_metrics"]["micro_f1"] > 0.5 and meta["tokenizer_hash"] == Tokenizer().hash
+    # The hash of the tokenizer the model reads (the shipped model uses rjieba), not the package default.
+    assert meta["model_test_metrics"]["micro_f1"] > 0.5
+    assert meta["tokenizer_hash"] == load_model("models/default").word_tokenizer.hash != Tokenizer().hash
 
 
 def test_resume_after_a_torn_write_gives_the_rows_of_a_clean_run(corpus, tmp_path):

@@ -70,13 +70,13 @@ def print_summary(summary: batch.Summary, out: Path, failed_path: Path) -> None:
         console.print(f"… and {len(summary.failed) - 20} more in {failed_path}")
 
 
-def provenance(command: str, **extra) -> dict:
-    """What produced an output file, written beside it (``<out>.meta.json``; Parquet schema metadata too)."""
+def provenance(command: str, tokenizer_hash: str | None, **extra) -> dict:
+    """What produced an output file, written beside it (``<out>.meta.json``; Parquet schema metadata too).
+    ``tokenizer_hash``: the tokenizer whose tokens went into the rows or the model (None: no tokens)."""
     from nlp._version import __version__
-    from nlp.text.tokenizer import default_tokenizer
 
     return {"command": command, "argv": sys.argv[1:], "package_version": __version__,
-            "tokenizer_hash": default_tokenizer().hash,
+            "tokenizer_hash": tokenizer_hash,
             "created": datetime.now(timezone.utc).isoformat(timespec="seconds"), **extra}
 
 

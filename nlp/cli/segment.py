@@ -48,7 +48,7 @@ def segment(
     """
     files, problems = prepare(paths, out)
     tokenizer = Tokenizer()
-    sink = open_sink(out, list(SEGMENT_COLUMNS), resume, provenance("segment"),
+    sink = open_sink(out, list(SEGMENT_COLUMNS), resume, provenance("segment", tokenizer.hash),
                      identity={"command": "segment", "tokenizer": tokenizer.hash})
     failed_path = failed or out.with_name("failed.jsonl")
     summary = batch.run(files, sink, SegmentWork(int(max_size * 2**20)), setup=Tokenizer, n_process=workers,

@@ -89,10 +89,10 @@ def tag(
         fail(str(err))
     labels = loaded.labels
     test_metrics = loaded.card.get("metrics", {}).get("test") or {}
-    meta = provenance("tag", model=str(model), model_kind=loaded.kind, label_set=loaded.labelset.name,
-                      backend=backend if loaded.kind == "bert" else None,
-                      model_test_metrics={k: v for k, v in test_metrics.items() if isinstance(v, (int, float))})
     identity = model_identity(model, loaded)
+    meta = provenance("tag", identity["tokenizer"], model=str(model), model_kind=loaded.kind,
+                      label_set=loaded.labelset.name, backend=backend if loaded.kind == "bert" else None,
+                      model_test_metrics={k: v for k, v in test_metrics.items() if isinstance(v, (int, float))})
     sink = open_sink(out, tag_columns(labels), resume, meta, identity)
     summary_sink = None
     if doc_summary_out:
