@@ -24,7 +24,10 @@ def wheel_env(tmp_path_factory):
     # The dependencies come from this interpreter's site-packages; the package itself only from the wheel.
     venv.EnvBuilder(system_site_packages=True, with_pip=False).create(root / "env")
     python = root / "env" / "bin" / "python"
-    installed = subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps", "-q",
+    # --ignore-installed: install into the venv even when the base interpreter already has this version
+    # (an editable checkout), which pip would otherwise count as "already satisfied".
+    installed = subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps",
+                                "--ignore-installed", "-q",
                                 str(wheel)], capture_output=True, text=True)
     if installed.returncode != 0 and "no such option: --python" in installed.stderr:
         pytest.skip("pip too old for --python")
