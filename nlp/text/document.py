@@ -80,8 +80,8 @@ class Document:
                 return "no_sections", "no text"
             found = ", ".join(sorted(kinds)) or "none"
             return "no_narrative", f"no overall or problems section found (sections: {found})"
-        if len(self.sections) == 1 and not self.sections[0].heading and self.audit.warnings:
-            kind = self.sections[0].kind
+        if not any(s.heading for s in self.sections) and self.audit.warnings:
+            kind = self.sections[-1].kind
             return "no_sections", f"no recognisable heading: the whole text is one '{kind}' section" + \
                 (" (inferred from its opening words)" if kind != "unknown" else "")
         if self.audit.inferred:

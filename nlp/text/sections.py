@@ -17,6 +17,7 @@ recognisable heading.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -36,9 +37,22 @@ _TRAD = str.maketrans(
 )
 
 
+@functools.lru_cache(maxsize=1)
+def _fold_table() -> dict[int, int]:
+    """Every CJK character that OpenCC's t2s turns into one simplified character (one conversion of the
+    whole block, one character a line), plus the heading characters above."""
+    from nlp.text.script import to_simplified
+
+    block = [chr(c) for c in range(0x4E00, 0xA000)]
+    simplified = to_simplified("\n".join(block)).split("\n")
+    table = {ord(t): ord(s) for t, s in zip(block, simplified) if len(s) == 1 and s != t} \
+        if len(simplified) == len(block) else {}
+    return {**table, **_TRAD}
+
+
 def fold(text: str) -> str:
     """Length-preserving fold for matching: traditional → simplified, full-width ASCII → half-width."""
-    text = text.translate(_TRAD)
+    text = text.translate(_fold_table())
     return "".join(chr(ord(c) - 0xFEE0) if 0xFF01 <= ord(c) <= 0xFF5E else c for c in text)
 
 
@@ -58,13 +72,13 @@ _KIND_PATTERNS: tuple[tuple[str, re.Pattern], ...] = (
     ("problems", re.compile(r"存在的?.{0,4}(问题|不足|困难)|主要问题|问题(和|及|与)?(改进|整改)|改进(措施|情况|方向|举措)|"
                             r"下一步|工作打算|工作计划|今后(的)?工作|努力方向|工作设想|不足(之处)?(和|及|与)")),
     ("requests", re.compile(r"依申请|收到和处理|申请公开|申请的?(办理|处理|答复)?情况|收费|减免|不予公开|咨询")),
-    ("proactive", re.compile(r"主动公开|^(政府)?信息公开(工作)?情况$")),
-    ("overall", re.compile(r"总体情况|概述|概况|基本情况|总体工作情况|组织(领导|机构|建设)|工作开展情况|主要(工作|做法)|"
-                           r"工作(措施|成效)|开展情况|工作情况")),
+    ("proactive", re.compile(r"主动公开|公文类|^(政府)?信息公开(工作)?情况$")),
+    ("overall", re.compile(r"总体.{0,4}情况|概述|^概$|概况|基本情况|总体工作情况|组织(领导|机构|建设)|工作开展情况|主要(工作|做法)|"
+                           r"工作(措施|成效)|开展情况|工作情况|回应|解读")),
 )
 # A heading must look like a title: short, ends like a title, no sentence inside it.
 _LEADING_JUNK = re.compile(r"[?？*#■●•·◆\s]*")
-_TITLE_END = re.compile(r"(情况|措施|事项|概述|概况|打算|计划|问题|不足|设想|方向|做法|工作|成效|部分|引言|前言)$")
+_TITLE_END = re.compile(r"(^概|情况|说明|措施|事项|概述|概况|组织领导|打算|计划|问题|不足|设想|方向|做法|工作|成效|部分|引言|前言)$")
 # Canonical titles that may be glued to the first sentence with no separator (一、概述政务信息公开是…).
 _GLUED_TITLE = re.compile(r"^(总体情况|概述|概况|基本情况|引言|前言|存在的主要问题及改进情况|存在的主要问题和改进措施|"
                           r"存在的问题和改进措施|其他需要报告的事项)")
@@ -177,8 +191,9 @@ def _parse_heading(line: str, arabic: bool = False) -> tuple[str | None, str, st
     title = body[: cut.start()] if cut else body
     rest = body[cut.end():] if cut else ""
     title = title.strip()
-    if not _is_title(title) and _SPACE.search(title):
-        # 五、…存在的主要问题和改进措施 一年下来…: a heading, whitespace, then prose (flattened pages too)
+    if (not _is_title(title) or len(title) > 40) and _SPACE.search(title):
+        # 五、…存在的主要问题和改进措施 一年下来…: a heading, whitespace, then prose (flattened pages too;
+        # prose that happens to end in a title word, …工作。, does not make the whole run a title)
         head, more = _SPACE.split(title, maxsplit=1)
         if _is_title(head):
             title, rest = head, (more + " " + rest).strip()
@@ -232,9 +247,16 @@ def _heading_at(piece: str, start: int, inline: bool, arabic: bool = False) -> _
         heading = title if (rest or inline) else piece.strip()
         lead = len(piece) - len(piece.lstrip())
         return _Heading(kind, heading, start + lead, number, strong=titled, inline=inline)
-    if not inline and not rest and len(squash(title)) <= 24 and titled:
+    if not inline and not rest and len(squash(title)) <= 24 and titled and not _menu_row(title):
         return _Heading(kind, piece.strip(), start, None, strong=False)
     return None
+
+
+def _menu_row(title: str) -> bool:
+    """A row of a site's navigation menu (查询 通关 舱单 企业基本情况), not a title: three or more words
+    apart, some longer than one character (a letter-spaced title 概 述 has single characters)."""
+    words = title.split()
+    return len(words) >= 3 and any(len(w) > 1 for w in words)
 
 
 def find_headings(text: str) -> list[_Heading]:
@@ -286,8 +308,12 @@ def _in_outline_order(headings: list[_Heading]) -> list[_Heading]:
         value = _number_value(h.number)
         if h.inline and (value is None or value <= last):
             continue
+        if value is not None and value == last and h.kind not in ("problems", "other"):
+            # 一、概述 then 一、政府信息公开工作情况: an item misnumbered inside the open part. The closing
+            # parts (三、主动公开… then 三、存在的主要问题…) are misnumbered often enough to keep.
+            continue
         kept.append(h)
-        if value is not None:
+        if value is not None and h.kind != "preamble":  # 一、引言 then 一、概述: an introduction takes no number
             last = value
     return kept
 
@@ -328,13 +354,7 @@ def find_sections(text: str, start_kind: str | None = None) -> tuple[list[Sectio
     audit = Audit()
     headings = _select(_first_heading_rule(find_headings(text)))
     if not headings:
-        kind = start_kind or _headingless_kind(text)
-        if start_kind is None:
-            audit.warnings.append(f"no recognisable section heading; whole text is one '{kind}' section")
-            if kind != "unknown":
-                audit.inferred.append(kind)
-        audit.missing = [k for k in NARRATIVE_KINDS if k != kind]
-        return ([Section(kind, "", 0, len(text))] if text.strip() else []), audit
+        return _headingless(text, start_kind, audit)
 
     sections: list[Section] = []
     if text[: headings[0].start].strip():
@@ -361,6 +381,70 @@ _OVERALL_SUBHEADING = re.compile(r"^[(（]?[一1][)）、.．]?\s*(主动公开|
                                  r"平台建设|监督保障|加强组织领导|组织领导|制度建设|健全机制|工作机制)")
 _PROBLEMS_SUBHEADING = re.compile(r"^[(（]?[一1][)）、.．]?\s*(存在的?(主要)?问题|问题和不足|主要问题|工作中存在)|"
                                   r"^[(（]?[一二12][)）、.．]?\s*改进(措施|情况|方向)|^[(（]?[二2][)）、.．]\s*改进")
+
+
+def _headingless(text: str, start_kind: str | None, audit: Audit) -> tuple[list[Section], Audit]:
+    """A text without headings: one section of its kind, after the title, page furniture and the
+    introduction (本报告根据《条例》…编制) when it opens with them (unless ``start_kind`` says where it starts)."""
+    if not text.strip():
+        audit.missing = list(NARRATIVE_KINDS)
+        return [], audit
+    at = 0 if start_kind else _intro_end(text)
+    if at == len(text) and not _INTRO_SENTENCE.search(squash(text)):
+        at = 0  # short lines only, no introduction: a narrative fragment of unknown kind, kept
+    kind = start_kind or (_headingless_kind(text[at:]) if text[at:].strip() else "preamble")
+    if start_kind is None:
+        audit.warnings.append(f"no recognisable section heading; the text is one '{kind}' section"
+                              + (" after its introduction" if at else ""))
+        if kind not in ("unknown", "preamble"):
+            audit.inferred.append(kind)
+    audit.missing = [k for k in NARRATIVE_KINDS if k != kind]
+    sections = [Section("preamble", "", 0, _rstrip_end(text, 0, at))] if at and kind != "preamble" else []
+    sections.append(Section(kind, "", at if sections else 0, len(text)))
+    problems_at = _first_line(text, at + 1, len(text), _PROBLEMS_SUBHEADING) if kind == "overall" else None
+    if problems_at is not None:  # （一）存在问题 / （二）改进措施 after the overall narrative: its lost part 五、
+        last = sections.pop()
+        sections += [Section("overall", "", last.start, _rstrip_end(text, last.start, problems_at)),
+                     Section("problems", "", problems_at, len(text))]
+        audit.inferred.append("problems")
+        audit.missing.remove("problems")
+    return sections, audit
+
+
+# The report's own introduction: the rules it follows, who compiled it, what it holds, whom to ask.
+_INTRO_SENTENCE = re.compile(r"^(本(年度)?(报告|年报)|根据|依据|按照|遵照|全文|如对|如有)|编制|统计期|电子版|如对本|"
+                             r"联系(电话|地址|方式)|邮编|条例》[(（]以下简称|部分组成|内容包括|公布如下|报告如下|现予公布|特此|"
+                             r"(年度|工作)报告[。如]|年报[。如]")
+_SENTENCE = re.compile(r"[^。！？!?]*[。！？!?]?")
+_ENUMERATED = re.compile(r"^[(（]?[一二三四五六七八九十\d]{1,3}[)）、.．]")
+
+
+def _intro_end(text: str) -> int:
+    """Where the narrative of a headingless text begins: after leading title lines and page furniture
+    (short lines without a sentence, other than an enumerated sub-heading), lines without Chinese, and
+    the introduction's sentences. ``len(text)`` when nothing else follows."""
+    for start, end, line in _lines(text):
+        body = squash(line)
+        if not body or not re.search(r"[\u4e00-\u9fff]", body):
+            continue
+        if len(body) <= 40 and not re.search(r"[。！？!?]", body) and not _ENUMERATED.match(body):
+            continue
+        pos = start + len(line) - len(line.lstrip())
+        intro_end, others = pos, 0
+        while pos < end and others < 4:  # asides inside the introduction (主管部门是…) are part of it
+            sentence = _SENTENCE.match(text, pos, end)
+            if not sentence.group().strip():
+                break
+            pos = sentence.end()
+            while pos < end and text[pos].isspace():
+                pos += 1
+            if _INTRO_SENTENCE.search(squash(sentence.group())):
+                intro_end, others = pos, 0
+            else:
+                others += 1
+        if intro_end < end:
+            return intro_end
+    return len(text)
 
 
 def _headingless_kind(text: str) -> str:
