@@ -40,20 +40,20 @@ _TRAD = str.maketrans(
 @functools.lru_cache(maxsize=1)
 def _fold_table() -> dict[int, int]:
     """Every CJK character that OpenCC's t2s turns into one simplified character (one conversion of the
-    whole block, one character a line), plus the heading characters above."""
+    whole block, one character a line), the heading characters above, and full-width ASCII → half-width."""
     from nlp.text.script import to_simplified
 
     block = [chr(c) for c in range(0x4E00, 0xA000)]
     simplified = to_simplified("\n".join(block)).split("\n")
     table = {ord(t): ord(s) for t, s in zip(block, simplified) if len(s) == 1 and s != t} \
         if len(simplified) == len(block) else {}
-    return {**table, **_TRAD}
+    full_width = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)}
+    return {**table, **_TRAD, **full_width}
 
 
 def fold(text: str) -> str:
     """Length-preserving fold for matching: traditional → simplified, full-width ASCII → half-width."""
-    text = text.translate(_fold_table())
-    return "".join(chr(ord(c) - 0xFEE0) if 0xFF01 <= ord(c) <= 0xFF5E else c for c in text)
+    return text.translate(_fold_table())
 
 
 _CN_NUM = "一二三四五六七八九十"
