@@ -8,6 +8,7 @@ and persist as safetensors (:mod:`nlp.models.pipelines`).
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from typing import Sequence
@@ -15,7 +16,7 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from nlp.reuse.ngrams import NgramReference, char_ngrams, mask_numbers, text_fingerprint, word_ngrams
+from nlp.reuse.ngrams import NgramReference, char_ngrams, hash_ngrams, mask_numbers, text_fingerprint, word_ngrams
 from nlp.text.inputs import SegmentInput
 from nlp.text.segments import heading_level
 from nlp.text.tokenizer import Tokenizer
@@ -28,6 +29,7 @@ _HIGHER = re.compile(r"条例|国务院|国办|中共中央|党中央|省人民�
 _DOC_NUMBER = re.compile(r"〔\d{4}〕|\[\d{4}\]|\d{4}〕")
 _UNIT = re.compile(r"(?<![我本各该])[\u4e00-\u9fff]{2,12}(局|镇|乡|街道|委员会|中心|办公室|办|厅|院|所|站|队|馆|公司)")
 _ENUM = re.compile(r"^[(（]?[一二三四五六七八九十\d]{1,3}[)）、.．是]")
+_NUMBER = re.compile(r"\d")
 
 # Document-frequency cut-offs (number of *other* reference reports using an n-gram).
 DF_LEVELS = (1, 3, 10)
@@ -39,45 +41,68 @@ NUMERIC_COLUMNS = tuple(
 )
 
 
-def _ngram_stats(prefix: str, grams: list[str], reference: NgramReference | None, own_doc: int | None) -> dict:
-    out = {f"{prefix}_none": float(not grams)}
-    if not grams or reference is None:
-        out.update({f"{prefix}_df{k}": 0.0 for k in DF_LEVELS})
-        out[f"{prefix}_logdf"] = 0.0
+def _ngram_stats(prefix: str, grams: list[list[str]], reference: NgramReference | None,
+                 own_docs: list[int | None]) -> dict[str, np.ndarray]:
+    """Per segment: share of its distinct n-grams used by at least k other reference reports, their mean
+    log document frequency, and whether it has none. One hashed lookup for the whole batch."""
+    n = len(grams)
+    out = {f"{prefix}_none": np.array([not g for g in grams], dtype=float)}
+    if reference is None or not n:
+        out.update({f"{prefix}_df{k}": np.zeros(n) for k in DF_LEVELS})
+        out[f"{prefix}_logdf"] = np.zeros(n)
         return out
-    df = reference.lookup(grams, own_doc)
+    hashed = [hash_ngrams(g) for g in grams]
+    sizes = np.array([len(h) for h in hashed])
+    df = reference.frequencies(np.concatenate(hashed))
+    own = np.repeat(np.array([d is not None and reference.contains(d) for d in own_docs], dtype=bool), sizes)
+    df = np.where(own, np.maximum(df - 1, 0), df)  # a reference report does not count itself
+    segment = np.repeat(np.arange(n), sizes)
+    per = np.maximum(sizes, 1)
     for k in DF_LEVELS:
-        out[f"{prefix}_df{k}"] = float(np.mean(df >= k))
-    out[f"{prefix}_logdf"] = float(np.mean(np.log1p(df)) / math.log1p(max(reference.n_docs, 1)))
+        out[f"{prefix}_df{k}"] = np.bincount(segment, weights=df >= k, minlength=n) / per
+    scale = math.log1p(max(reference.n_docs, 1))
+    out[f"{prefix}_logdf"] = np.bincount(segment, weights=np.log1p(df), minlength=n) / per / scale
     return out
 
 
-def boilerplate_signals(text: str, tokens: Sequence[str], references: dict[str, NgramReference] | None,
-                        own_doc: int | None = None) -> dict:
-    """Signals of stock vs specific text for one segment."""
+def boilerplate_signals(texts: Sequence[str], tokens: Sequence[Sequence[str]],
+                        references: dict[str, NgramReference] | None,
+                        own_docs: Sequence[int | None] | None = None) -> dict[str, np.ndarray]:
+    """Signals of stock vs specific text, one array per signal over a batch of segments."""
     references = references or {}
-    no_year = _YEAR.sub("", text)
-    titles = _TITLE.findall(text)
-    signals = {
-        **_ngram_stats("w4", word_ngrams(tokens, 4), references.get("word4"), own_doc),
-        **_ngram_stats("c8", char_ngrams(text, 8), references.get("char8"), own_doc),
-        "has_number": float(bool(re.search(r"\d", no_year))),
-        "has_date": float(bool(_DATE.search(text))),
-        "n_titles": float(len(titles)),
-        "has_own_title": float(any(not _HIGHER.search(t) for t in titles)),
-        "has_doc_number": float(bool(_DOC_NUMBER.search(text))),
-        "n_units": float(len(_UNIT.findall(text))),
-        "log_len": math.log1p(len(text)),
-        "is_heading": float(heading_level(text) is not None and len(text) <= 30 and "，" not in text),
-        "enumerated": float(bool(_ENUM.match(text))),
+    own_docs = list(own_docs) if own_docs is not None else [None] * len(texts)
+    columns = {
+        **_ngram_stats("w4", [word_ngrams(t, 4) for t in tokens], references.get("word4"), own_docs),
+        **_ngram_stats("c8", [char_ngrams(t, 8) for t in texts], references.get("char8"), own_docs),
     }
-    return signals
+    rows = [_text_signals(t) for t in texts]
+    for i, name in enumerate(_TEXT_SIGNALS):
+        columns[name] = np.array([r[i] for r in rows], dtype=float)
+    return columns
+
+
+_TEXT_SIGNALS = ("has_number", "has_date", "n_titles", "has_own_title", "has_doc_number", "n_units", "log_len",
+                 "is_heading", "enumerated")
+
+
+def _text_signals(text: str) -> tuple:
+    titles = _TITLE.findall(text)
+    return (bool(_NUMBER.search(_YEAR.sub("", text))), bool(_DATE.search(text)), len(titles),
+            any(not _HIGHER.search(t) for t in titles), bool(_DOC_NUMBER.search(text)), len(_UNIT.findall(text)),
+            math.log1p(len(text)), heading_level(text) is not None and len(text) <= 30 and "，" not in text,
+            bool(_ENUM.match(text)))
+
+
+@functools.lru_cache(maxsize=64)
+def _cue_patterns(cue_words: tuple[tuple[str, tuple[str, ...]], ...]) -> list[tuple[str, re.Pattern]]:
+    return [(label, re.compile("|".join(re.escape(c) for c in cues if c))) for label, cues in cue_words
+            if any(cues)]
 
 
 def cue_hits(text: str, cue_words: dict[str, Sequence[str]] | None) -> str:
     """``cue=<label>`` for every label one of whose cue words occurs in ``text``."""
-    return " ".join(f"cue={label}" for label, cues in (cue_words or {}).items()
-                    if any(c and c in text for c in cues)) or "cue=none"
+    key = tuple((label, tuple(cues)) for label, cues in (cue_words or {}).items())
+    return " ".join(f"cue={label}" for label, pattern in _cue_patterns(key) if pattern.search(text)) or "cue=none"
 
 
 def frame(records: Sequence[SegmentInput], tokenizer: Tokenizer, references: dict[str, NgramReference] | None = None,
@@ -88,25 +113,27 @@ def frame(records: Sequence[SegmentInput], tokenizer: Tokenizer, references: dic
     ``reuse`` (a :class:`~nlp.reuse.reference.ReuseReference`) adds the optional ``families`` group of
     boilerplate signals: sentence-family sizes and boilerplate phrases in a reference corpus.
     """
-    fingerprints = _FingerprintCache()
-    rows = []
-    for r in records:
-        tokens = r.tokens if r.tokens is not None else tokenizer(r.text)
-        row = {
-            "words": " ".join(mask_numbers(t) for t in tokens),
-            "chars": mask_numbers(r.text),
-            "context": " ".join([f"section={r.section or 'none'}"]
-                                + [f"h={w}" for w in tokenizer(_heading_tail(r.heading or ""))]),
-            "cues": cue_hits(r.text, cue_words),
-        }
-        if with_signals:
-            own = fingerprints(r.doc_text)
-            row.update(boilerplate_signals(r.text, tokens, references, own))
-            if reuse is not None:
-                row.update(reuse.signals(r.text, tokens, own))
-        rows.append(row)
-    extra = list(reuse.columns) if with_signals and reuse is not None else []
-    return pd.DataFrame(rows, columns=list(TEXT_COLUMNS) + (list(NUMERIC_COLUMNS) if with_signals else []) + extra)
+    texts = [r.text for r in records]
+    tokens = [r.tokens if r.tokens is not None else tokenizer(r.text) for r in records]
+    columns: dict[str, object] = {
+        # masking the joined tokens masks each token: a space ends every number and counter word
+        "words": [mask_numbers(" ".join(t)) for t in tokens],
+        "chars": [mask_numbers(t) for t in texts],
+        "context": [" ".join([f"section={r.section or 'none'}"] + [f"h={w}" for w in tokenizer(_heading_tail(r.heading or ""))])
+                    for r in records],
+        "cues": [cue_hits(t, cue_words) for t in texts],
+    }
+    extra: list[str] = []
+    if with_signals:
+        fingerprints = _FingerprintCache()
+        own = [fingerprints(r.doc_text) for r in records]
+        columns.update(boilerplate_signals(texts, tokens, references, own))
+        if reuse is not None:
+            extra = list(reuse.columns)
+            rows = [reuse.signals(t, w, d) for t, w, d in zip(texts, tokens, own)]
+            columns.update({c: [row[c] for row in rows] for c in extra})
+    names = list(TEXT_COLUMNS) + (list(NUMERIC_COLUMNS) if with_signals else []) + extra
+    return pd.DataFrame({c: columns[c] for c in names}, columns=names)
 
 
 class _FingerprintCache:

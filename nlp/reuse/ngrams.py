@@ -76,15 +76,17 @@ class NgramReference:
     def lookup(self, grams: Iterable[str], own_doc: int | None = None) -> np.ndarray:
         """Document frequency of each distinct n-gram, discounting the report whose :func:`text_fingerprint`
         is ``own_doc`` if it is a reference document (computed once per report by the caller)."""
-        hashed = hash_ngrams(grams)
-        if not len(hashed) or not len(self.keys):
-            return np.zeros(len(hashed), dtype=np.int32)
-        pos = np.searchsorted(self.keys, hashed)
-        pos = np.minimum(pos, len(self.keys) - 1)
-        df = np.where(self.keys[pos] == hashed, self.df[pos], 0).astype(np.int32)
+        df = self.frequencies(hash_ngrams(grams))
         if own_doc is not None and self.contains(own_doc):
             df = np.maximum(df - 1, 0)
         return df
+
+    def frequencies(self, hashed: np.ndarray) -> np.ndarray:
+        """Document frequency of each hashed n-gram (0 when unseen), in one sorted lookup."""
+        if not len(hashed) or not len(self.keys):
+            return np.zeros(len(hashed), dtype=np.int32)
+        pos = np.minimum(np.searchsorted(self.keys, hashed), len(self.keys) - 1)
+        return np.where(self.keys[pos] == hashed, self.df[pos], 0).astype(np.int32)
 
     def contains(self, fingerprint: int) -> bool:
         fp = np.uint64(fingerprint)
