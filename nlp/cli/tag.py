@@ -14,8 +14,9 @@ import typer
 
 from nlp.cli.common import fail, finish, open_sink, prepare, provenance
 from nlp.cli.segment import DEFAULT_MAX_MB, MAX_SIZE_HELP
-from nlp.io import batch
+from nlp.io import batch, ray_engine
 from nlp.io.rows import doc_summary, summary_columns, tag_columns, tag_rows
+from nlp.io.sinks import ResumeError
 from nlp.io.workers import available_cores
 from nlp.models.base import ModelError
 from nlp.models.registry import load_model
@@ -61,12 +62,18 @@ def model_identity(name: str, model) -> dict:
 def tag(
     paths: List[str] = typer.Argument(..., help="Report files, directories or globs (.txt .html .docx .pdf)."),
     model: str = typer.Option("default", "--model", "-m", help="Model directory, a bundled model's name, or 'keyword'."),
-    out: Path = typer.Option(..., "--out", "-o", help="Output file: .jsonl, .csv or .parquet (by extension)."),
+    out: Path = typer.Option(..., "--out", "-o", help="Output file: .jsonl, .csv or .parquet (by extension); "
+                             "with --engine ray a directory of Parquet partitions."),
     doc_summary_out: Optional[Path] = typer.Option(None, "--doc-summary", help="Also write one row per report here."),
-    workers: int = typer.Option(1, "--workers", "-j", help="Worker processes (each loads the model once)."),
+    workers: int = typer.Option(1, "--workers", "-j", help="Worker processes, or Ray actors (each loads the model once)."),
+    engine: str = typer.Option("local", "--engine", help="local: worker processes here; ray: a Ray cluster "
+                               "(pip install -e '.[ray]'; docs/scale.md)."),
+    address: Optional[str] = typer.Option(None, "--address", help="ray: the cluster to join (auto, ray://host:10001) "
+                                          "[default: start Ray on this machine]."),
     resume: bool = typer.Option(False, "--resume", help="Skip reports already in --out from an earlier run "
                                 "(refused if that run used another model, label set or tokenizer)."),
-    failed: Optional[Path] = typer.Option(None, "--failed", help="Where to list inputs that gave no rows [default: failed.jsonl beside --out]."),
+    failed: Optional[Path] = typer.Option(None, "--failed", help="Where to list inputs that gave no rows "
+                                            "[default: failed.jsonl beside --out; in it with --engine ray]."),
     max_size: float = typer.Option(DEFAULT_MAX_MB, "--max-size", help=MAX_SIZE_HELP),
     progress: bool = typer.Option(True, "--progress/--no-progress"),
     backend: str = typer.Option("torch", "--backend",
@@ -79,7 +86,8 @@ def tag(
     boilerplate, boilerplate_score, score_<label> for every label.
     Exit code 0: every input done; 1: nothing done; 3: some inputs failed (listed in --failed).
     """
-    files, problems = prepare(paths, out)
+    on_ray = _check_engine(engine, out, doc_summary_out)
+    files, problems = _ray_inputs(paths) if on_ray else prepare(paths, out)
     if workers > 1 and "NLP_TORCH_THREADS" not in os.environ:
         # Each worker loads its own model: share the cores instead of oversubscribing them.
         os.environ["NLP_TORCH_THREADS"] = str(max(1, available_cores() // workers))
@@ -93,6 +101,19 @@ def tag(
     meta = provenance("tag", identity["tokenizer"], model=str(model), model_kind=loaded.kind,
                       label_set=loaded.labelset.name, backend=backend if loaded.kind == "bert" else None,
                       model_test_metrics={k: v for k, v in test_metrics.items() if isinstance(v, (int, float))})
+    if on_ray:
+        failed_path = failed or out / "failed.jsonl"
+        try:
+            summary = ray_engine.run(files, TagWork(int(max_size * 2**20)), _TagSetup(model, backend), out,
+                                     tag_columns(labels), summary_columns(labels), identity, meta, workers=workers,
+                                     address=address, resume=resume, gpu=loaded.kind == "bert",
+                                     failed_path=failed_path, progress=progress, problems=problems)
+        except ResumeError as err:
+            fail(str(err))
+        except OSError as err:
+            fail(f"{err.filename or out}: cannot write the output here: {err.strerror or err}")
+        finish(summary, out, failed_path)
+        return
     sink = open_sink(out, tag_columns(labels), resume, meta, identity)
     summary_sink = None
     if doc_summary_out:
@@ -110,3 +131,27 @@ def tag(
     if summary_sink:
         summary_sink.close()
     finish(summary, out, failed_path)
+
+
+def _check_engine(engine: str, out: Path, doc_summary_out: Optional[Path]) -> bool:
+    """Whether this run goes to Ray; a clean exit naming the problem when it cannot."""
+    if engine not in ("local", "ray"):
+        fail(f"--engine {engine!r}: use local or ray")
+    if engine == "local":
+        return False
+    if doc_summary_out:
+        fail("--doc-summary: with --engine ray the one-row-per-report summary is always written, to --out DIR/reports/")
+    try:
+        ray_engine.check_out_dir(out)
+        ray_engine.require_ray()
+    except (ValueError, ImportError) as err:
+        fail(str(err))
+    return True
+
+
+def _ray_inputs(paths: List[str]) -> tuple[list[Path], list[dict]]:
+    """The inputs as the local engine lists them (report files, and inputs that are no report, with why)."""
+    try:
+        return batch.walk(paths)
+    except FileNotFoundError as err:
+        fail(str(err))
