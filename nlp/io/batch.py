@@ -126,14 +126,14 @@ def _failure(path: str, err: Exception) -> Result:
     return Result(key=path, error=reason)
 
 
-def _run_chunk(work: Callable, paths: list[str]) -> list[Result]:
+def run_chunk(work: Callable, paths: list[str]) -> list[Result]:
     """Run ``work`` on a chunk; if the chunk fails as a whole, retry file by file to isolate the culprit."""
     try:
         return work(worker_context(), paths)
     except Exception as err:  # a bug or an odd file must not stop a 10,000-file run
         if len(paths) == 1:
             return [_failure(paths[0], err)]
-        return [r for p in paths for r in _run_chunk(work, [p])]
+        return [r for p in paths for r in run_chunk(work, [p])]
 
 
 def _chunks(paths: list[str], size: int) -> Iterator[list[str]]:
@@ -145,7 +145,7 @@ def _results(paths: list[str], setup, work, n_process: int, chunk: int) -> Itera
     if n_process <= 1:
         init_in_process(setup)
         for part in _chunks(paths, chunk):
-            yield from _run_chunk(work, part)
+            yield from run_chunk(work, part)
         return
     with pool(n_process, setup) as executor:
         pending = set()
@@ -155,7 +155,7 @@ def _results(paths: list[str], setup, work, n_process: int, chunk: int) -> Itera
                 part = next(parts, None)
                 if part is None:
                     break
-                pending.add(executor.submit(_run_chunk, work, part))
+                pending.add(executor.submit(run_chunk, work, part))
             if not pending:
                 return
             done, pending = wait(pending, return_when=FIRST_COMPLETED)
@@ -217,11 +217,12 @@ def run(paths: list[Path], sink: RowSink, work: Callable, setup: Callable | None
         bar.close()
         summary.failed = list(failures.values())
         if failed_path:
-            _write_failures(failed_path, summary.failed)
+            write_failures(failed_path, summary.failed)
     return summary
 
 
-def _write_failures(path: Path, failures: list[dict]) -> None:
+def write_failures(path: Path, failures: list[dict]) -> None:
+    """The failed-input list, written whole through a temporary file; no file when nothing failed."""
     tmp = path.with_name(path.name + ".tmp")
     with open(tmp, "w", encoding="utf-8") as f:
         for entry in failures:

@@ -92,7 +92,7 @@ def run(paths: list[Path], work: Callable, setup: Callable, out: Path, columns: 
         if started:
             ray.shutdown()
     summary = _account(paths, records, problems or [])
-    batch._write_failures(failed_path, summary.failed)
+    batch.write_failures(failed_path, summary.failed)
     for folder in (ROWS, REPORTS):
         _unify_schemas(out / folder)
     (out / "meta.json").write_text(json.dumps({**meta, **engine}, ensure_ascii=False, indent=1), encoding="utf-8")
@@ -150,7 +150,7 @@ class _Actor:
         paths = table.column("path").to_pylist()
         keys = {p: batch.input_key(p) for p in paths}
         todo = [p for p in paths if keys[p] not in self.done]
-        results = batch._run_chunk(self.work, todo) if todo else []
+        results = batch.run_chunk(self.work, todo) if todo else []
         read = [r for r in results if r.error is None]
         if read:
             self._commit(read, keys)
