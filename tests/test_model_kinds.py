@@ -66,7 +66,14 @@ def _bert(data, request):
                       log=lambda m: None)
 
 
-KIND_BUILDERS = {"linear": _linear, "keyword": _keyword, "bert": _bert}
+def _fewshot(data, request):
+    tiny_base = request.getfixturevalue("tiny_base")
+    from nlp.training.fewshot import FewshotTrainingConfig, train_fewshot
+
+    return train_fewshot(FewshotTrainingConfig(encoder=str(tiny_base), max_length=64), data)[0]
+
+
+KIND_BUILDERS = {"linear": _linear, "keyword": _keyword, "bert": _bert, "fewshot": _fewshot}
 
 
 def test_every_registered_kind_is_checked():

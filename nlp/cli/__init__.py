@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import typer
 
+from nlp.cli.annotate import annotate
 from nlp.cli.encoder import convert_e5, export_onnx
 from nlp.cli.evaluate import evaluate_command
 from nlp.cli.reuse import reuse
 from nlp.cli.sections import sections
 from nlp.cli.segment import segment
+from nlp.cli.suggest import suggest
 from nlp.cli.tag import tag
 from nlp.cli.train import train
 
@@ -22,6 +24,8 @@ app.command("evaluate")(evaluate_command)
 app.command()(reuse)
 app.command("convert-e5")(convert_e5)
 app.command("export-onnx")(export_onnx)
+app.add_typer(annotate, name="annotate")
+app.command()(suggest)
 
 
 def main() -> None:

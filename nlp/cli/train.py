@@ -2,9 +2,10 @@
 
     nlp train --gold corpora/gold --model linear --out models/default
     nlp train --gold corpora/gold --model bert --base hfl/chinese-roberta-wwm-ext --out models/roberta
+    nlp train --gold gold.jsonl --split-by body --model fewshot --encoder models/e5-small --out models/my-fewshot
 
 Defaults come from the recipes' config dataclasses (:class:`~nlp.training.linear.LinearTrainingConfig`,
-:class:`~nlp.training.transformer.BertTrainingConfig`), so the command line and the Python API agree.
+:class:`~nlp.training.transformer.BertTrainingConfig`, :class:`~nlp.training.fewshot.FewshotTrainingConfig`), so the command line and the Python API agree.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ _BERT = _bert_defaults()
 
 def train(
     gold: Path = typer.Option(Path("corpora/gold"), help="Gold directory with train/dev/test.jsonl."),
-    model: str = typer.Option("linear", help="linear | bert"),
+    model: str = typer.Option("linear", help="linear | bert | fewshot"),
     out: Path = typer.Option(..., help="Output model directory."),
     labelset: str = typer.Option(None, help="Label set name or YAML file [default: the one the gold rows name]."),
     split_by: str = typer.Option(None, "--split-by", help="body: split a gold file's reports by issuing body "
@@ -57,6 +58,8 @@ def train(
     tokenizer: str = typer.Option(_LIN.tokenizer, "--tokenizer", help="linear: jieba | rjieba (same dictionary; "
                                   "rjieba is the Rust port, much faster; docs/performance.md)."),
     base: str = typer.Option(None, help="bert: hub id or local directory of the encoder."),
+    encoder: Path = typer.Option(None, help="fewshot: the frozen sentence encoder, a directory made by "
+                                 "`nlp convert-e5` (e.g. models/e5-small)."),
     epochs: int = typer.Option(_BERT["epochs"], help="bert: maximum epochs (early stopping on dev micro-F1)."),
     context: bool = typer.Option(_BERT["context"], help="bert: pair each segment with its heading and previous segment."),
     init: str = typer.Option(_BERT["init"], help="bert: pretrained | random (same architecture, no pretraining)."),
@@ -66,6 +69,8 @@ def train(
     max_steps: int = typer.Option(None, help="bert: stop after this many optimiser steps (smoke tests)."),
     pooling: str = typer.Option(None, help="bert: mean | segment | cls [default: segment with --context, else mean]."),
     seed: int = typer.Option(_BERT["seed"]),
+    train_layers: int = typer.Option(None, "--train-layers", help="bert: train only the top N encoder layers "
+                                     "(+ head); the rest stays frozen (models/e5-gov, docs/bert.md)."),
     name: str = typer.Option(None, help="Model name in the card [default: the output directory's name]."),
 ):
     """Train on `train` (or `train`+`dev`), tune thresholds on held-out scores, score `test`, save weights and card."""
@@ -75,17 +80,27 @@ def train(
         fail("--fit-on is for linear models; bert stops early on dev, so it never fits on it")
     if model == "bert" and not base:
         fail("--model bert needs --base (a hub id or a local directory)")
+    if model == "fewshot" and not encoder:
+        fail("--model fewshot needs --encoder (a directory made by `nlp convert-e5 DIR`)")
+    if model == "fewshot" and not (encoder / "config.json").exists():
+        fail(f"--encoder {encoder}: no encoder there (config.json missing); build it with `nlp convert-e5 {encoder}`")
+    if model == "fewshot" and fit_on != "train":
+        fail("--fit-on is for linear models; fewshot fits on train and tunes thresholds on dev + out-of-fold scores")
     try:
         if model == "linear":
             config = LinearTrainingConfig(C=C, boilerplate_C=boilerplate_C, boilerplate_features=boilerplate_features,
                                           fit_on=fit_on, reference=str(reference) if reference else None,
                                           tokenizer=tokenizer)
+        elif model == "fewshot":
+            from nlp.training.fewshot import FewshotTrainingConfig
+
+            config = FewshotTrainingConfig(encoder=str(encoder))
         else:
             from nlp.training.transformer import BertTrainingConfig
 
             config = BertTrainingConfig(base=base, epochs=epochs, context=context, seed=seed, init=init,
                                         max_length=max_length, batch_size=batch_size, lr=lr, head_lr=20 * lr,
-                                        max_steps=max_steps, pooling=pooling)
+                                        max_steps=max_steps, pooling=pooling, train_layers=train_layers)
         data = TrainingData.load(gold, labelset, split_by=split_by)
     except (GoldError, LabelSetError, ValueError) as err:
         fail(str(err))

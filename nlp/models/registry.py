@@ -18,8 +18,11 @@ KINDS = {
     "linear": "nlp.models.linear:LinearModel",
     "keyword": "nlp.models.keyword:KeywordModel",
     "bert": "nlp.models.transformer:BertModel",
+    "fewshot": "nlp.models.fewshot:FewshotModel",
 }
 DEFAULT_LABELSET = "gov-disclosure-v1"
+# A bert model shipped as its trained top layers over a base encoder rebuilt into the cache (models/e5-gov).
+BERT_ADAPTER = "nlp.models.adapter:AdapterBertModel"
 
 
 def model_class(kind: str) -> type[TaggerModel]:
@@ -55,6 +58,9 @@ def load_model(name_or_path: str | Path, backend: str | None = None) -> TaggerMo
     path = resolve_model_path(name_or_path)
     config, labelset = read_model_dir(path)
     cls = model_class(config.get("kind"))
+    if cls.kind == "bert" and (config.get("tagger") or {}).get("adapter"):
+        module, attr = BERT_ADAPTER.split(":")
+        cls = getattr(importlib.import_module(module), attr)
     if options and cls.kind != "bert":
         raise ModelError(f"backend {backend!r} is for bert models; {path} is a {cls.kind} model")
     return cls._load(path, config, labelset, **options)

@@ -13,7 +13,7 @@ from nlp.models.base import TaggerModel
 from nlp.training.data import TrainingData
 from nlp.training.linear import LinearTrainingConfig, train_linear
 
-KINDS = ("linear", "bert")
+KINDS = ("linear", "bert", "fewshot")
 _CARD_METRICS = ("n_segments", "n_documents", "micro_f1", "micro_f1_ci", "macro_f1", "macro_f1_ci", "boilerplate_f1",
                  "boilerplate_f1_ci", "boilerplate_macro_f1", "boilerplate_macro_f1_ci", "subset_accuracy",
                  "boilerplate", "per_section")
@@ -29,7 +29,8 @@ def card_metrics(metrics: dict) -> dict:
 
 def train_model(kind: str, config, data: TrainingData, out: str | Path, name: str | None = None,
                 reproduce: str = "", log: Callable[[str], None] = print) -> TaggerModel:
-    """Train ``kind`` (``linear`` with a LinearTrainingConfig, ``bert`` with a BertTrainingConfig) and save it."""
+    """Train ``kind`` (``linear`` with a LinearTrainingConfig, ``bert`` with a BertTrainingConfig, ``fewshot``
+    with a FewshotTrainingConfig) and save it."""
     t0 = time.time()
     out = Path(out)
     if kind == "linear":
@@ -46,6 +47,11 @@ def train_model(kind: str, config, data: TrainingData, out: str | Path, name: st
                   "boilerplate_threshold": round(model.boilerplate_threshold, 4),
                   "training": {k: v for k, v in model.training_log.items() if k != "loss"}}
         extra = {"reference": None, "reference_docs": 0}
+        held_out = ("dev", "test")
+    elif kind == "fewshot":
+        from nlp.training.fewshot import train_fewshot
+
+        model, params, extra = train_fewshot(config, data)
         held_out = ("dev", "test")
     else:
         raise ValueError(f"unknown model kind {kind!r}; expected one of {', '.join(KINDS)}")
