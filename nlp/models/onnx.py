@@ -23,7 +23,8 @@ def ffn_matmuls(onnx_path: str | Path) -> list[str]:
 
 def export_onnx(model_dir: str | Path, quantize: bool = True, opset: int = 17,
                 int8_scope: str = "attention") -> dict[str, Path]:
-    """Write ``model.onnx`` (fp32) and, with ``quantize``, ``model.int8.onnx`` (dynamic int8) into ``model_dir``.
+    """Write ``model.onnx`` (fp32) and, with ``quantize``, ``model.int8.onnx`` (dynamic int8) into ``model_dir``
+    (for a shipped adapter such as models/e5-gov: into its cache directory, :meth:`BertModel.onnx_dir`).
 
     ``int8_scope``: ``attention`` quantises the attention MatMuls and keeps the feed-forward layers in
     float32; ``all`` quantises every MatMul. On the fine-tuned e5-small, ``all`` changed the labels of
@@ -31,12 +32,21 @@ def export_onnx(model_dir: str | Path, quantize: bool = True, opset: int = 17,
     """
     if int8_scope not in INT8_SCOPES:
         raise ModelError(f"int8 scope {int8_scope!r}: expected one of {', '.join(INT8_SCOPES)}")
-    torch = _torch()
-    
     model_dir = Path(model_dir)
     model = load_model(model_dir)
     if not isinstance(model, BertModel):
         raise ModelError(f"{model_dir}: ONNX export is for bert models, this one is {model.kind!r}")
+    return export_model(model, model.onnx_dir(), quantize, opset, int8_scope)
+
+
+def export_model(model: BertModel, out_dir: Path, quantize: bool = True, opset: int = 17,
+                 int8_scope: str = "attention") -> dict[str, Path]:
+    """Export a loaded (torch-backend) ``model`` into ``out_dir``: ``model.onnx`` and, with ``quantize``, the int8 one."""
+    torch = _torch()
+    model_dir = Path(out_dir)
+    if model.net is None:
+        raise ModelError("ONNX export needs the torch weights; load the model with the torch backend")
+    model_dir.mkdir(parents=True, exist_ok=True)
     names = model.input_names
     example = collate(encode(model.tokenizer, ["示例文本", "另一个较长一些的示例文本"],
                              ["heading｜上文", "heading｜上文"] if model.settings.get("context") else None,

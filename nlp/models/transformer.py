@@ -219,9 +219,9 @@ class BertModel(TaggerModel):
         if self.path is None:
             raise ModelError("the ONNX backend needs a saved model directory (save, export-onnx, load)")
         files = [ONNX_INT8_FILE, ONNX_FILE] if backend == "onnx" else [ONNX_FILE]
-        found = [self.path / f for f in files if (self.path / f).exists()]
+        found = [self.onnx_dir() / f for f in files if (self.onnx_dir() / f).exists()]
         if not found:
-            raise ModelError(f"{self.path}: no {' or '.join(files)}; run `nlp export-onnx {self.path}` first")
+            raise ModelError(f"{self.onnx_dir()}: no {' or '.join(files)}; run `nlp export-onnx {self.path}` first")
         try:
             import onnxruntime as ort
         except ImportError:
@@ -233,6 +233,10 @@ class BertModel(TaggerModel):
         self.backend = backend
         self.onnx_file = found[0].name
         return self
+
+    def onnx_dir(self) -> Path:
+        """Where the ONNX exports of this model are (the model directory; a cache for shipped adapters)."""
+        return Path(self.path)
 
     def logits(self, records: Sequence[SegmentInput], batch_size: int = 64) -> np.ndarray:
         """Raw logits ``[n, n_labels + 1]`` (boilerplate last), in the order of ``records``."""
@@ -280,8 +284,6 @@ class BertModel(TaggerModel):
                            "trained": self.trained.tolist(), "head_file": HEAD_FILE, **self.settings}}
 
     def _save_weights(self, path: Path) -> None:
-        from safetensors.torch import save_file
-
         if self.net is None:
             raise ModelError("a bert model loaded for an ONNX backend has no torch weights to save; "
                              "load it with the torch backend")
@@ -291,24 +293,25 @@ class BertModel(TaggerModel):
                 (path / stale).unlink()
         self.net.encoder.save_pretrained(path, safe_serialization=True)
         self.tokenizer.save_pretrained(path)
+        self._save_head(path)
+        self.path = path
+
+    def _save_head(self, path: Path) -> None:
+        from safetensors.torch import save_file
+
         head = {k: v.detach().cpu().contiguous() for k, v in self.net.head.state_dict().items()}
         save_file(head, str(path / HEAD_FILE), metadata={"format": "pt"})
-        self.path = path
 
     @classmethod
     def _load(cls, path: Path, config: dict, labelset: LabelSet, backend: str = "torch") -> "BertModel":
         torch = _torch()
-        from safetensors.torch import load_file
         from transformers import AutoConfig, AutoModel, AutoTokenizer
 
         path = Path(path)
-        tagger = config.get("tagger")
-        if not tagger:
-            raise ModelError(f"{path}: config.json of a bert model has no 'tagger' section")
-        if list(config.get("labels", [])) != labelset.ids:
-            raise ModelError(f"{path}: config.json labels differ from labelset.yaml")
-        settings = {k: v for k, v in tagger.items()
-                    if k not in ("thresholds", "boilerplate_threshold", "trained", "head_file")}
+        tagger, settings = cls._tagger_settings(path, config, labelset)
+        if "adapter" in tagger:  # shipped top layers over a cached base encoder: nlp.models.adapter
+            raise ModelError(f"{path}: an adapter model (tagger.adapter in config.json); load it with "
+                             f"nlp.models.registry.load_model or nlp.load")
         tokenizer = AutoTokenizer.from_pretrained(path)
         net = None
         if backend == "torch":
@@ -318,14 +321,32 @@ class BertModel(TaggerModel):
                 encoder = AutoModel.from_pretrained(path, add_pooling_layer=False, **kwargs)
             except TypeError:
                 encoder = AutoModel.from_pretrained(path, **kwargs)
-            net = _net_class()(encoder, len(labelset.ids) + 1, settings.get("pooling", "mean"),
-                               settings.get("dropout", 0.1))
-            net.head.load_state_dict(load_file(str(path / tagger.get("head_file", HEAD_FILE))))
-            net.eval()
+            net = cls._with_head(encoder, path, tagger, labelset, settings)
             torch.set_num_threads(cpu_threads())
         return cls(labelset, net, tokenizer, np.array(tagger["thresholds"], dtype=float),
                    tagger["boilerplate_threshold"], settings, np.array(tagger["trained"], dtype=bool),
                    read_card(path), path, backend)
+
+    @staticmethod
+    def _tagger_settings(path: Path, config: dict, labelset: LabelSet) -> tuple[dict, dict]:
+        """``config.json``'s ``tagger`` section, checked, and its input settings (all but thresholds and files)."""
+        tagger = config.get("tagger")
+        if not tagger:
+            raise ModelError(f"{path}: config.json of a bert model has no 'tagger' section")
+        if list(config.get("labels", [])) != labelset.ids:
+            raise ModelError(f"{path}: config.json labels differ from labelset.yaml")
+        settings = {k: v for k, v in tagger.items()
+                    if k not in ("thresholds", "boilerplate_threshold", "trained", "head_file")}
+        return tagger, settings
+
+    @staticmethod
+    def _with_head(encoder, path: Path, tagger: dict, labelset: LabelSet, settings: dict):
+        """The tagger network around ``encoder``, its head read from the model directory, in eval mode."""
+        from safetensors.torch import load_file
+
+        net = _net_class()(encoder, len(labelset.ids) + 1, settings.get("pooling", "mean"), settings.get("dropout", 0.1))
+        net.head.load_state_dict(load_file(str(path / tagger.get("head_file", HEAD_FILE))))
+        return net.eval()
 
 
 def _autocast(torch, device):

@@ -51,6 +51,7 @@ class BertTrainingConfig:
     max_steps: int | None = None      # stop after this many optimiser steps (smoke tests)
     threads: int | None = None
     eval_batch_size: int = 64
+    train_layers: int | None = None   # train only the top N encoder layers (+ head): a small shippable adapter
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -84,6 +85,26 @@ def retune(model: "BertModel", dev_records: Sequence[SegmentInput], dev_segments
     model.thresholds = tune_thresholds(y[:, :-1], probs[:, :-1], model.trained, midpoint=True)
     model.boilerplate_threshold = midpoint_threshold(y[:, -1], probs[:, -1])
     return model
+
+
+def top_layers(encoder, n: int) -> list[int]:
+    """Indices of the top ``n`` transformer layers of a BERT/RoBERTa-style ``encoder``."""
+    total = len(encoder.encoder.layer)
+    if not 0 < n <= total:
+        raise ValueError(f"train_layers={n}: the encoder has {total} layers")
+    return list(range(total - n, total))
+
+
+def freeze_below(encoder, n: int) -> list[str]:
+    """Freeze everything except the top ``n`` layers; backward then stops there (faster on CPU) and
+    only those layers change, so they alone (plus the head) need shipping. Returns the trainable names."""
+    keep = tuple(f"encoder.layer.{i}." for i in top_layers(encoder, n))
+    names = []
+    for name, p in encoder.named_parameters():
+        p.requires_grad = name.startswith(keep)
+        if p.requires_grad:
+            names.append(name)
+    return names
 
 
 def train_bert(cfg: BertTrainingConfig, labelset: LabelSet, train_segments, dev_segments,
@@ -125,10 +146,14 @@ def train_bert(cfg: BertTrainingConfig, labelset: LabelSet, train_segments, dev_
     pos_weight = np.clip(pos_weight, 1.0 / cfg.pos_weight_max, cfg.pos_weight_max)
     loss_fn = torch.nn.BCEWithLogitsLoss(pos_weight=torch.tensor(pos_weight, dtype=torch.float32, device=device))
 
+    if cfg.train_layers:
+        freeze_below(net.encoder, cfg.train_layers)
+        settings["train_layers"] = cfg.train_layers
     head_params = list(net.head.parameters())
     decay, no_decay = [], []
     for name, p in net.encoder.named_parameters():
-        (no_decay if p.ndim < 2 else decay).append(p)
+        if p.requires_grad:
+            (no_decay if p.ndim < 2 else decay).append(p)
     optimizer = torch.optim.AdamW([
         {"params": decay, "lr": cfg.lr, "weight_decay": cfg.weight_decay},
         {"params": no_decay, "lr": cfg.lr, "weight_decay": 0.0},
