@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from nlp.reuse.ngrams import text_fingerprint
+from nlp.reuse.ngrams import mask_numbers, text_fingerprint, word_ngrams
 from nlp.reuse.boilerplate_index import BoilerplateConfig, is_boilerplate, redundancy
 from nlp.text.document import Document
 from nlp.reuse.families import family_text, find_families, shingles
@@ -304,3 +304,11 @@ def test_linear_model_with_family_features_round_trips(tmp_path):
     assert loaded.boilerplate.reuse is not None
     assert np.allclose(loaded.predict(records).boilerplate_scores, before.boilerplate_scores)
     assert load_model("default").boilerplate.reuse is None  # the bundled model is unchanged
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.text(st.sampled_from(list("0123456789０１.．一二三四五六七八九十两件条个次人年月 a\x1f")), max_size=6),
+                max_size=8))
+def test_tokens_are_masked_as_if_one_by_one(tokens):
+    """word_ngrams masks all tokens in one pass; no number may run across a token boundary."""
+    assert word_ngrams(tokens, n=1) == [mask_numbers(t) for t in tokens]

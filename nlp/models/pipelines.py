@@ -3,8 +3,8 @@
 A fitted pipeline here is always TF-IDF vectorisers and a scaler over named columns, then logistic
 regression (one-vs-rest for themes). Saving keeps exactly what prediction needs: each vectoriser's
 parameters, vocabulary and idf, the scaler's mean and scale, the coefficients. Loading rebuilds the
-vectorisers with scikit-learn (so features are computed by the same code) and does the rest with
-numpy. Nothing in the file can run code, and loading does not import skops, whose scan of trusted
+vectorisers with scikit-learn; their n-grams are counted in numpy (:mod:`nlp.models.counting`, the same
+counts) and weighted by scikit-learn's TF-IDF step, and the rest is numpy. Nothing in the file can run code, and loading does not import skops, whose scan of trusted
 types made every cold start several seconds long.
 """
 
@@ -16,6 +16,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
+
+from nlp.models.counting import NgramCounter
 
 FORMAT = "gov-disclosure-nlp/linear-pipeline/1"
 _TFIDF_PARAMS = ("analyzer", "token_pattern", "lowercase", "ngram_range", "use_idf", "norm", "sublinear_tf",
@@ -35,7 +37,7 @@ class LinearPipeline:
         parts = []
         for block in self.blocks:
             if block["kind"] == "tfidf":
-                parts.append(block["vectorizer"].transform(frame[block["column"]]))
+                parts.append(_tfidf(block, frame[block["column"]]))
             else:
                 values = frame[block["columns"]].to_numpy(dtype=np.float64)
                 parts.append(sp.csr_matrix((values - block["mean"]) / block["scale"]))
@@ -45,6 +47,16 @@ class LinearPipeline:
         decision = np.asarray(self.transform(frame) @ self.coef.T) + self.intercept
         positive = 1.0 / (1.0 + np.exp(-decision))
         return positive if self.multilabel else np.column_stack([1.0 - positive[:, 0], positive[:, 0]])
+
+
+def _tfidf(block: dict, texts: pd.Series) -> sp.csr_matrix:
+    """The block's TF-IDF matrix; counted in numpy (:mod:`nlp.models.counting`) where the analyser allows."""
+    vectorizer = block["vectorizer"]
+    if "counter" not in block:
+        block["counter"] = NgramCounter.from_vectorizer(vectorizer)
+    if block["counter"] is None:
+        return vectorizer.transform(texts)
+    return vectorizer._tfidf.transform(block["counter"].counts(texts.tolist()), copy=False)
 
 
 def _tfidf_spec(name: str, vectorizer) -> tuple[dict, np.ndarray | None]:
