@@ -73,7 +73,14 @@ def _fewshot(data, request):
     return train_fewshot(FewshotTrainingConfig(encoder=str(tiny_base), max_length=64), data)[0]
 
 
-KIND_BUILDERS = {"linear": _linear, "keyword": _keyword, "bert": _bert, "fewshot": _fewshot}
+def _ensemble(data, request):
+    from nlp.training.ensemble import EnsembleTrainingConfig, train_ensemble
+
+    linear = _linear(data, request).save_pretrained(request.getfixturevalue("tmp_path") / "member-linear")
+    return train_ensemble(EnsembleTrainingConfig(members=(str(linear), "keyword"), weights=(2.0, 1.0)), data)[0]
+
+
+KIND_BUILDERS = {"linear": _linear, "keyword": _keyword, "bert": _bert, "fewshot": _fewshot, "ensemble": _ensemble}
 
 
 def test_every_registered_kind_is_checked():

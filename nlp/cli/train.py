@@ -3,6 +3,7 @@
     nlp train --gold corpora/gold --model linear --out models/default
     nlp train --gold corpora/gold --model bert --base hfl/chinese-roberta-wwm-ext --out models/roberta
     nlp train --gold gold.jsonl --split-by body --model fewshot --encoder models/e5-small --out models/my-fewshot
+    nlp train --gold corpora/gold --model ensemble --member default --member e5-gov --out models/ensemble-gov
 
 Defaults come from the recipes' config dataclasses (:class:`~nlp.training.linear.LinearTrainingConfig`,
 :class:`~nlp.training.transformer.BertTrainingConfig`, :class:`~nlp.training.fewshot.FewshotTrainingConfig`), so the command line and the Python API agree.
@@ -11,12 +12,14 @@ Defaults come from the recipes' config dataclasses (:class:`~nlp.training.linear
 from __future__ import annotations
 
 from pathlib import Path
+from typing import List
 
 import typer
 
 from nlp.cli.common import command_line, fail
 from nlp.labels.gold import GoldError
 from nlp.labels.labelset import LabelSetError
+from nlp.models.base import ModelError
 from nlp.training.data import TrainingData
 from nlp.training.linear import LinearTrainingConfig
 from nlp.training.run import KINDS, train_model
@@ -38,7 +41,7 @@ _BERT = _bert_defaults()
 
 def train(
     gold: Path = typer.Option(Path("corpora/gold"), help="Gold directory with train/dev/test.jsonl."),
-    model: str = typer.Option("linear", help="linear | bert | fewshot"),
+    model: str = typer.Option("linear", help="linear | bert | fewshot | ensemble"),
     out: Path = typer.Option(..., help="Output model directory."),
     labelset: str = typer.Option(None, help="Label set name or YAML file [default: the one the gold rows name]."),
     split_by: str = typer.Option(None, "--split-by", help="body: split a gold file's reports by issuing body "
@@ -71,6 +74,9 @@ def train(
     seed: int = typer.Option(_BERT["seed"]),
     train_layers: int = typer.Option(None, "--train-layers", help="bert: train only the top N encoder layers "
                                      "(+ head); the rest stays frozen (models/e5-gov, docs/bert.md)."),
+    member: List[str] = typer.Option(None, "--member", help="ensemble: a trained model (directory or bundled name); "
+                                     "repeat for each member."),
+    weight: List[float] = typer.Option(None, "--weight", help="ensemble: one weight per --member [default: equal]."),
     name: str = typer.Option(None, help="Model name in the card [default: the output directory's name]."),
 ):
     """Train on `train` (or `train`+`dev`), tune thresholds on held-out scores, score `test`, save weights and card."""
@@ -80,6 +86,10 @@ def train(
         fail("--fit-on is for linear models; bert stops early on dev, so it never fits on it")
     if model == "bert" and not base:
         fail("--model bert needs --base (a hub id or a local directory)")
+    if model == "ensemble" and len(member or ()) < 2:
+        fail("--model ensemble needs at least two --member models (directories or bundled names)")
+    if model == "ensemble" and weight and len(weight) != len(member):
+        fail(f"--weight: give one per --member ({len(member)}), or none for equal weights")
     if model == "fewshot" and not encoder:
         fail("--model fewshot needs --encoder (a directory made by `nlp convert-e5 DIR`)")
     if model == "fewshot" and not (encoder / "config.json").exists():
@@ -91,6 +101,10 @@ def train(
             config = LinearTrainingConfig(C=C, boilerplate_C=boilerplate_C, boilerplate_features=boilerplate_features,
                                           fit_on=fit_on, reference=str(reference) if reference else None,
                                           tokenizer=tokenizer)
+        elif model == "ensemble":
+            from nlp.training.ensemble import EnsembleTrainingConfig
+
+            config = EnsembleTrainingConfig(members=tuple(member or ()), weights=tuple(weight) if weight else None)
         elif model == "fewshot":
             from nlp.training.fewshot import FewshotTrainingConfig
 
@@ -104,4 +118,7 @@ def train(
         data = TrainingData.load(gold, labelset, split_by=split_by)
     except (GoldError, LabelSetError, ValueError) as err:
         fail(str(err))
-    train_model(model, config, data, out, name=name, reproduce=command_line(), log=typer.echo)
+    try:
+        train_model(model, config, data, out, name=name, reproduce=command_line(), log=typer.echo)
+    except ModelError as err:  # a member or base model that cannot be loaded
+        fail(str(err))

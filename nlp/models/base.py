@@ -81,7 +81,7 @@ class TaggerModel:
         if self.card:
             write_card(path, self.card)
         for file in path.iterdir():  # readable by every user of a shared model directory
-            file.chmod(0o644)
+            file.chmod(0o755 if file.is_dir() else 0o644)
         return path
 
     @classmethod

@@ -25,7 +25,8 @@ def render(card: dict) -> str:
              f"- gold: `{data.get('gold')}` (sha256 {data.get('hash')}), label set `{card.get('label_set')}`",
              f"- segments: train {data.get('n_train')}, dev {data.get('n_dev')}, test {data.get('n_test')}; "
              f"fitted on {params.get('fit_on', 'train')}",
-             f"- boilerplate reference corpus: {data.get('reference')} ({data.get('reference_docs')} reports)", "",
+             *([f"- boilerplate reference corpus: {data.get('reference')} ({data.get('reference_docs')} reports)"]
+               if data.get("reference") else []), "",
              "## Metrics (bootstrap 95 % intervals by document)", "",
              "| split | theme micro-F1 | theme macro-F1 | boilerplate F1 | segments |", "|---|---|---|---|---|"]
     for split in ("dev", "test"):

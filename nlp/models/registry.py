@@ -19,6 +19,7 @@ KINDS = {
     "keyword": "nlp.models.keyword:KeywordModel",
     "bert": "nlp.models.transformer:BertModel",
     "fewshot": "nlp.models.fewshot:FewshotModel",
+    "ensemble": "nlp.models.ensemble:EnsembleModel",
 }
 DEFAULT_LABELSET = "gov-disclosure-v1"
 # A bert model shipped as its trained top layers over a base encoder rebuilt into the cache (models/e5-gov).
@@ -44,10 +45,17 @@ def resolve_model_path(name_or_path: str | Path) -> Path:
     raise ModelError(f"{name_or_path}: no model directory with a config.json here or in {places}")
 
 
+def model_kind(name_or_path: str | Path) -> str | None:
+    """The ``kind`` a saved model's ``config.json`` names (``keyword`` for the rule baseline), without loading it."""
+    if str(name_or_path) == "keyword" or str(name_or_path).startswith("keyword:"):
+        return "keyword"
+    return read_model_dir(resolve_model_path(name_or_path))[0].get("kind")
+
+
 def load_model(name_or_path: str | Path, backend: str | None = None) -> TaggerModel:
     """Load any saved model; ``keyword`` or ``keyword:<label set>`` gives the rule baseline.
 
-    ``backend`` (bert models only): ``torch`` (default), ``onnx`` or ``onnx-fp32``.
+    ``backend`` (bert models, and the bert members of an ensemble): ``torch`` (default), ``onnx`` or ``onnx-fp32``.
     """
     name = str(name_or_path)
     options = {} if backend in (None, "torch") else {"backend": backend}
@@ -61,6 +69,6 @@ def load_model(name_or_path: str | Path, backend: str | None = None) -> TaggerMo
     if cls.kind == "bert" and (config.get("tagger") or {}).get("adapter"):
         module, attr = BERT_ADAPTER.split(":")
         cls = getattr(importlib.import_module(module), attr)
-    if options and cls.kind != "bert":
+    if options and cls.kind not in ("bert", "ensemble"):  # an ensemble hands the backend to its bert members
         raise ModelError(f"backend {backend!r} is for bert models; {path} is a {cls.kind} model")
     return cls._load(path, config, labelset, **options)

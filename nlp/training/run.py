@@ -13,7 +13,7 @@ from nlp.models.base import TaggerModel
 from nlp.training.data import TrainingData
 from nlp.training.linear import LinearTrainingConfig, train_linear
 
-KINDS = ("linear", "bert", "fewshot")
+KINDS = ("linear", "bert", "fewshot", "ensemble")
 _CARD_METRICS = ("n_segments", "n_documents", "micro_f1", "micro_f1_ci", "macro_f1", "macro_f1_ci", "boilerplate_f1",
                  "boilerplate_f1_ci", "boilerplate_macro_f1", "boilerplate_macro_f1_ci", "subset_accuracy",
                  "boilerplate", "per_section")
@@ -30,7 +30,7 @@ def card_metrics(metrics: dict) -> dict:
 def train_model(kind: str, config, data: TrainingData, out: str | Path, name: str | None = None,
                 reproduce: str = "", log: Callable[[str], None] = print) -> TaggerModel:
     """Train ``kind`` (``linear`` with a LinearTrainingConfig, ``bert`` with a BertTrainingConfig, ``fewshot``
-    with a FewshotTrainingConfig) and save it."""
+    with a FewshotTrainingConfig, ``ensemble`` of trained models with an EnsembleTrainingConfig) and save it."""
     t0 = time.time()
     out = Path(out)
     if kind == "linear":
@@ -53,6 +53,11 @@ def train_model(kind: str, config, data: TrainingData, out: str | Path, name: st
 
         model, params, extra = train_fewshot(config, data)
         held_out = ("dev", "test")
+    elif kind == "ensemble":
+        from nlp.training.ensemble import train_ensemble
+
+        model, params, extra = train_ensemble(config, data)
+        held_out = ("test",) if config.tune_on == "dev" else ()
     else:
         raise ValueError(f"unknown model kind {kind!r}; expected one of {', '.join(KINDS)}")
     seconds = time.time() - t0
