@@ -99,14 +99,14 @@ def tag(
     test_metrics = loaded.card.get("metrics", {}).get("test") or {}
     identity = model_identity(model, loaded)
     meta = provenance("tag", identity["tokenizer"], model=str(model), model_kind=loaded.kind,
-                      label_set=loaded.labelset.name, backend=backend if loaded.kind == "bert" else None,
+                      label_set=loaded.labelset.name, backend=backend if _has_transformer(loaded) else None,
                       model_test_metrics={k: v for k, v in test_metrics.items() if isinstance(v, (int, float))})
     if on_ray:
         failed_path = failed or out / "failed.jsonl"
         try:
             summary = ray_engine.run(files, TagWork(int(max_size * 2**20)), _TagSetup(model, backend), out,
                                      tag_columns(labels), summary_columns(labels), identity, meta, workers=workers,
-                                     address=address, resume=resume, gpu=loaded.kind == "bert",
+                                     address=address, resume=resume, gpu=_has_transformer(loaded),
                                      failed_path=failed_path, progress=progress, problems=problems)
         except ResumeError as err:
             fail(str(err))
@@ -131,6 +131,11 @@ def tag(
     if summary_sink:
         summary_sink.close()
     finish(summary, out, failed_path)
+
+
+def _has_transformer(model) -> bool:
+    """A bert model, or an ensemble with one: it takes --backend, and a GPU per Ray actor."""
+    return model.kind == "bert" or any(m.kind == "bert" for m in getattr(model, "members", ()))
 
 
 def _check_engine(engine: str, out: Path, doc_summary_out: Optional[Path]) -> bool:
