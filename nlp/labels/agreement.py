@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from sklearn.metrics import cohen_kappa_score
-
 
 def _kappa(a: list[bool], b: list[bool]) -> float | None:
     """Cohen's κ; None when both passes used a single value throughout (κ undefined)."""
     if len(set(a) | set(b)) < 2:
         return None
+    from sklearn.metrics import cohen_kappa_score  # here: every `nlp` command imports this module via annotate
+
     return float(cohen_kappa_score(a, b))
 
 
