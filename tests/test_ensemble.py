@@ -83,3 +83,25 @@ def test_shipped_ensemble_averages_linear_and_e5_gov():
     parts = [m.predict(inputs) for m in model.members]
     np.testing.assert_allclose(pred.scores, 0.5 * parts[0].scores + 0.5 * parts[1].scores, atol=1e-9)
     assert model.card["metrics"]["test"]["micro_f1"] >= 0.91
+
+
+def test_nlp_train_builds_an_ensemble_and_refuses_a_lone_member(gold_sample, tmp_path):
+    from typer.testing import CliRunner
+
+    from nlp.cli import app
+
+    runner = CliRunner()
+    out = tmp_path / "ens"
+    result = runner.invoke(app, ["train", "--gold", str(gold_sample.gold), "--model", "ensemble", "--member", "default",
+                                 "--member", "keyword", "--weight", "3", "--weight", "1", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "test: micro-F1" in result.output
+    card = json.loads((out / "card.json").read_text(encoding="utf-8"))
+    assert card["kind"] == "ensemble" and card["parameters"]["weights"] == [0.75, 0.25]
+    assert card["metrics"]["test"]["n_segments"] == len(gold_sample.segments("test"))
+    lone = runner.invoke(app, ["train", "--gold", str(gold_sample.gold), "--model", "ensemble", "--member", "default",
+                               "--out", str(tmp_path / "lone")])
+    assert lone.exit_code != 0 and "at least two --member" in lone.output
+    missing = runner.invoke(app, ["train", "--gold", str(gold_sample.gold), "--model", "ensemble", "--member", "default",
+                                  "--member", str(tmp_path / "nowhere"), "--out", str(tmp_path / "bad")])
+    assert missing.exit_code != 0 and "nowhere" in missing.output and "Traceback" not in missing.output
