@@ -312,3 +312,57 @@ def test_linear_model_with_family_features_round_trips(tmp_path):
 def test_tokens_are_masked_as_if_one_by_one(tokens):
     """word_ngrams masks all tokens in one pass; no number may run across a token boundary."""
     assert word_ngrams(tokens, n=1) == [mask_numbers(t) for t in tokens]
+
+
+def _blake2b_reference(texts, tokenize):
+    """A reference keyed the way references were before poly64 keys (blake2b of every n-gram string)."""
+    from nlp.reuse.ngrams import NgramReference, char_ngrams, hash_ngrams, word_ngrams
+    from nlp.text.segments import is_table_cell
+
+    words, chars = [], []
+    for text in texts:
+        lines = [line for line in text.split("\n") if line.strip() and not is_table_cell(line.strip())]
+        words.append((text, hash_ngrams([g for line in lines for g in word_ngrams(tokenize(line), 4)])))
+        chars.append((text, hash_ngrams([g for line in lines for g in char_ngrams(line, 8)])))
+    return {"word4": NgramReference.build(words, "blake2b"), "char8": NgramReference.build(chars, "blake2b")}
+
+
+def test_poly64_keys_give_the_features_blake2b_keys_gave(tmp_path):
+    """Both key schemes name the same n-grams on real reports (no collision), batch or alone, and an old reference
+    file (no scheme tensor) still loads as blake2b: the boilerplate signals do not depend on the scheme."""
+    from nlp.models.features import boilerplate_signals
+    from nlp.reuse.ngrams import (NgramReference, build_references, char_ngram_keys, char_ngrams, load_references,
+                                  save_references, word_ngram_keys)
+    from nlp.text.inputs import SegmentInput
+    from nlp.text.tokenizer import default_tokenizer
+
+    from conftest import SAMPLES
+
+    tokenize = default_tokenizer()
+    docs = [Document.from_path(p) for p in sorted(SAMPLES.glob("*.txt"))]
+    texts = [d.text for d in docs]
+    poly, old = build_references(texts, tokenize), _blake2b_reference(texts, tokenize)
+    for name in ("word4", "char8"):
+        assert poly[name].scheme == "poly64" and old[name].scheme == "blake2b"
+        assert len(poly[name].keys) == len(old[name].keys) > 1000
+        assert sorted(poly[name].df.tolist()) == sorted(old[name].df.tolist())
+    inputs = [x.with_tokens(tokenize) for d in docs for x in SegmentInput.from_document(d)]
+    seg_texts, seg_tokens = [x.text for x in inputs], [x.tokens for x in inputs]
+    rows, keys = char_ngram_keys(seg_texts, 8)
+    assert np.bincount(rows, minlength=len(seg_texts)).tolist() == [len(set(char_ngrams(t, 8))) for t in seg_texts]
+    alone = char_ngram_keys(seg_texts[3:4], 8)[1]
+    assert np.array_equal(alone, keys[rows == 3])
+    w_rows, w_keys = word_ngram_keys(seg_tokens, 4)
+    assert np.array_equal(word_ngram_keys(seg_tokens[5:6], 4)[1], w_keys[w_rows == 5])
+    own = [None] * len(inputs)
+    new_signals = boilerplate_signals(seg_texts, seg_tokens, poly, own)
+    old_signals = boilerplate_signals(seg_texts, seg_tokens, old, own)
+    for column, values in old_signals.items():
+        np.testing.assert_allclose(new_signals[column], values, atol=1e-12, err_msg=column)
+    save_references(tmp_path / "old.safetensors", old)
+    from safetensors.numpy import load_file, save_file
+
+    tensors = {k: v for k, v in load_file(str(tmp_path / "old.safetensors")).items() if not k.endswith(".scheme")}
+    save_file(tensors, str(tmp_path / "before.safetensors"))  # as written before schemes existed
+    loaded = load_references(tmp_path / "before.safetensors", ["word4", "char8"])
+    assert loaded["char8"].scheme == "blake2b" and isinstance(loaded["char8"], NgramReference)

@@ -16,7 +16,7 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from nlp.reuse.ngrams import NgramReference, char_ngrams, hash_ngrams, mask_numbers, text_fingerprint, word_ngrams
+from nlp.reuse.ngrams import NgramReference, mask_numbers, ngram_keys, text_fingerprint
 from nlp.text.inputs import SegmentInput
 from nlp.text.segments import heading_level
 from nlp.text.tokenizer import Tokenizer
@@ -41,27 +41,26 @@ NUMERIC_COLUMNS = tuple(
 )
 
 
-def _ngram_stats(prefix: str, grams: list[list[str]], reference: NgramReference | None,
+def _ngram_stats(prefix: str, kind: str, n: int, items: Sequence, reference: NgramReference | None,
                  own_docs: list[int | None]) -> dict[str, np.ndarray]:
     """Per segment: share of its distinct n-grams used by at least k other reference reports, their mean
-    log document frequency, and whether it has none. One hashed lookup for the whole batch."""
-    n = len(grams)
-    out = {f"{prefix}_none": np.array([not g for g in grams], dtype=float)}
-    if reference is None or not n:
-        out.update({f"{prefix}_df{k}": np.zeros(n) for k in DF_LEVELS})
-        out[f"{prefix}_logdf"] = np.zeros(n)
+    log document frequency, and whether it has none. The batch's keys in one pass, looked up at once."""
+    count = len(items)
+    rows, keys = ngram_keys(kind, items, n, reference.scheme if reference is not None else "poly64")
+    sizes = np.bincount(rows, minlength=count)
+    out = {f"{prefix}_none": (sizes == 0).astype(float)}
+    if reference is None or not count:
+        out.update({f"{prefix}_df{k}": np.zeros(count) for k in DF_LEVELS})
+        out[f"{prefix}_logdf"] = np.zeros(count)
         return out
-    hashed = [hash_ngrams(g) for g in grams]
-    sizes = np.array([len(h) for h in hashed])
-    df = reference.frequencies(np.concatenate(hashed))
-    own = np.repeat(np.array([d is not None and reference.contains(d) for d in own_docs], dtype=bool), sizes)
+    df = reference.frequencies(keys)
+    own = np.array([d is not None and reference.contains(d) for d in own_docs], dtype=bool)[rows]
     df = np.where(own, np.maximum(df - 1, 0), df)  # a reference report does not count itself
-    segment = np.repeat(np.arange(n), sizes)
     per = np.maximum(sizes, 1)
     for k in DF_LEVELS:
-        out[f"{prefix}_df{k}"] = np.bincount(segment, weights=df >= k, minlength=n) / per
+        out[f"{prefix}_df{k}"] = np.bincount(rows, weights=df >= k, minlength=count) / per
     scale = math.log1p(max(reference.n_docs, 1))
-    out[f"{prefix}_logdf"] = np.bincount(segment, weights=np.log1p(df), minlength=n) / per / scale
+    out[f"{prefix}_logdf"] = np.bincount(rows, weights=np.log1p(df), minlength=count) / per / scale
     return out
 
 
@@ -72,8 +71,8 @@ def boilerplate_signals(texts: Sequence[str], tokens: Sequence[Sequence[str]],
     references = references or {}
     own_docs = list(own_docs) if own_docs is not None else [None] * len(texts)
     columns = {
-        **_ngram_stats("w4", [word_ngrams(t, 4) for t in tokens], references.get("word4"), own_docs),
-        **_ngram_stats("c8", [char_ngrams(t, 8) for t in texts], references.get("char8"), own_docs),
+        **_ngram_stats("w4", "word", 4, tokens, references.get("word4"), own_docs),
+        **_ngram_stats("c8", "char", 8, texts, references.get("char8"), own_docs),
     }
     rows = [_text_signals(t) for t in texts]
     for i, name in enumerate(_TEXT_SIGNALS):

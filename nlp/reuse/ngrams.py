@@ -5,6 +5,11 @@ Stice-Lawrence 2015). Numbers are masked first, so 受理申请15件 and 受理�
 are the same n-gram. N-grams are stored as 64-bit hashes with their document
 frequency, sorted, so a reference of a whole corpus is a few MB and loads
 without running code (safetensors).
+
+Two key schemes: ``blake2b`` hashes each n-gram string (references saved before
+2026-12-05), ``poly64`` computes the keys of a whole batch in numpy from code points
+(characters) or per-word hashes (words), without building n-gram strings: what new
+references use. A reference records its scheme; segments are keyed to match it.
 """
 
 from __future__ import annotations
@@ -53,6 +58,69 @@ def hash_ngrams(grams: Iterable[str]) -> np.ndarray:
     return np.array(sorted(keys), dtype=np.uint64)
 
 
+_SPACES = re.compile(r"\s+")
+_MULT = np.uint64(0x9E3779B97F4A7C15)
+SCHEMES = ("blake2b", "poly64")
+
+
+def _mix(x: np.ndarray) -> np.ndarray:
+    """splitmix64's finaliser: spreads polynomial keys over all 64 bits."""
+    x = x ^ (x >> np.uint64(30))
+    x = x * np.uint64(0xBF58476D1CE4E5B9)
+    x = x ^ (x >> np.uint64(27))
+    x = x * np.uint64(0x94D049BB133111EB)
+    return x ^ (x >> np.uint64(31))
+
+
+def _distinct(rows: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(row, key) pairs without repeats, sorted by row then key."""
+    order = np.lexsort((keys, rows))
+    rows, keys = rows[order], keys[order]
+    keep = np.ones(len(rows), dtype=bool)
+    keep[1:] = (rows[1:] != rows[:-1]) | (keys[1:] != keys[:-1])
+    return rows[keep], keys[keep]
+
+
+def _window_keys(symbols: np.ndarray, row_of: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """A key for every run of ``n`` consecutive symbols inside one row: distinct (row, key) pairs."""
+    m = len(symbols) - n + 1
+    if m <= 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.uint64)
+    key = np.zeros(m, dtype=np.uint64)
+    for k in range(n):
+        key = key * _MULT + symbols[k:k + m]
+    inside = row_of[:m] == row_of[n - 1:]
+    return _distinct(row_of[:m][inside], _mix(key[inside]))
+
+
+def char_ngram_keys(texts: Sequence[str], n: int = 8) -> tuple[np.ndarray, np.ndarray]:
+    """``poly64`` keys of the distinct number-masked character n-grams of each text (spaces dropped, as
+    :func:`char_ngrams`): (text index, key) pairs."""
+    cleaned = [_SPACES.sub("", mask_numbers(t)) for t in texts]
+    lengths = np.fromiter(map(len, cleaned), dtype=np.int64, count=len(cleaned))
+    points = np.frombuffer("".join(cleaned).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    return _window_keys(points.astype(np.uint64) + np.uint64(1), np.repeat(np.arange(len(texts)), lengths), n)
+
+
+def word_ngram_keys(token_lists: Sequence[Sequence[str]], n: int = 4) -> tuple[np.ndarray, np.ndarray]:
+    """``poly64`` keys of the distinct number-masked word n-grams of each token list (as :func:`word_ngrams`):
+    (list index, key) pairs. Each distinct word is hashed once (blake2b), then n-grams in numpy."""
+    words = [_mask_each(tokens) for tokens in token_lists]
+    lengths = np.fromiter(map(len, words), dtype=np.int64, count=len(words))
+    hashes = {w: text_fingerprint(w) for w in {w for ws in words for w in ws}}
+    symbols = np.fromiter((hashes[w] for ws in words for w in ws), dtype=np.uint64, count=int(lengths.sum()))
+    return _window_keys(symbols, np.repeat(np.arange(len(words)), lengths), n)
+
+
+def ngram_keys(kind: str, items: Sequence, n: int, scheme: str) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct n-gram keys of each item (texts for ``char``, token lists for ``word``) under ``scheme``."""
+    if scheme == "poly64":
+        return char_ngram_keys(items, n) if kind == "char" else word_ngram_keys(items, n)
+    hashed = [hash_ngrams(char_ngrams(x, n) if kind == "char" else word_ngrams(x, n)) for x in items]
+    rows = np.repeat(np.arange(len(items)), [len(h) for h in hashed])
+    return rows, np.concatenate(hashed) if hashed else np.zeros(0, dtype=np.uint64)
+
+
 def text_fingerprint(text: str) -> int:
     return int.from_bytes(hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest(), "little")
 
@@ -69,28 +137,19 @@ class NgramReference:
     df: np.ndarray
     docs: np.ndarray
     n_docs: int
+    scheme: str = "blake2b"
     _index: object = field(default=None, repr=False, compare=False)
 
     @classmethod
-    def build(cls, documents: Iterable[tuple[str, Iterable[str]]]) -> "NgramReference":
-        """``documents``: (normalised text, n-grams of that document) pairs."""
-        counts: dict[int, int] = {}
-        fingerprints = []
-        for text, grams in documents:
+    def build(cls, documents: Iterable[tuple[str, np.ndarray]], scheme: str = "poly64") -> "NgramReference":
+        """``documents``: (normalised text, keys of that document's n-grams under ``scheme``) pairs."""
+        fingerprints, per_doc = [], []
+        for text, keys in documents:
             fingerprints.append(text_fingerprint(text))
-            for key in hash_ngrams(grams).tolist():
-                counts[key] = counts.get(key, 0) + 1
-        keys = np.array(sorted(counts), dtype=np.uint64)
-        df = np.array([counts[k] for k in keys.tolist()], dtype=np.int32)
-        return cls(keys, df, np.array(sorted(set(fingerprints)), dtype=np.uint64), len(fingerprints))
-
-    def lookup(self, grams: Iterable[str], own_doc: int | None = None) -> np.ndarray:
-        """Document frequency of each distinct n-gram, discounting the report whose :func:`text_fingerprint`
-        is ``own_doc`` if it is a reference document (computed once per report by the caller)."""
-        df = self.frequencies(hash_ngrams(grams))
-        if own_doc is not None and self.contains(own_doc):
-            df = np.maximum(df - 1, 0)
-        return df
+            per_doc.append(np.unique(np.asarray(keys, dtype=np.uint64)))
+        keys, df = np.unique(np.concatenate(per_doc) if per_doc else np.zeros(0, dtype=np.uint64), return_counts=True)
+        return cls(keys.astype(np.uint64), df.astype(np.int32), np.array(sorted(set(fingerprints)), dtype=np.uint64),
+                   len(fingerprints), scheme)
 
     def frequencies(self, hashed: np.ndarray) -> np.ndarray:
         """Document frequency of each hashed n-gram (0 when unseen), in one lookup for the batch."""
@@ -110,12 +169,14 @@ class NgramReference:
 
     def tensors(self, prefix: str) -> dict[str, np.ndarray]:
         return {f"{prefix}.keys": self.keys, f"{prefix}.df": self.df, f"{prefix}.docs": self.docs,
-                f"{prefix}.n_docs": np.array([self.n_docs], dtype=np.int64)}
+                f"{prefix}.n_docs": np.array([self.n_docs], dtype=np.int64),
+                f"{prefix}.scheme": np.array([SCHEMES.index(self.scheme)], dtype=np.int64)}
 
     @classmethod
     def from_tensors(cls, tensors: dict[str, np.ndarray], prefix: str) -> "NgramReference":
+        scheme = tensors.get(f"{prefix}.scheme")  # absent: saved before poly64 keys existed
         return cls(tensors[f"{prefix}.keys"], tensors[f"{prefix}.df"], tensors[f"{prefix}.docs"],
-                   int(tensors[f"{prefix}.n_docs"][0]))
+                   int(tensors[f"{prefix}.n_docs"][0]), SCHEMES[int(scheme[0])] if scheme is not None else "blake2b")
 
 
 def build_references(texts: Iterable[str], tokenize: Callable[[str], list[str]]) -> dict[str, "NgramReference"]:
@@ -125,8 +186,8 @@ def build_references(texts: Iterable[str], tokenize: Callable[[str], list[str]])
     word_docs, char_docs = [], []
     for text in texts:
         lines = [line for line in text.split("\n") if line.strip() and not is_table_cell(line.strip())]
-        word_docs.append((text, [g for line in lines for g in word_ngrams(tokenize(line), 4)]))
-        char_docs.append((text, [g for line in lines for g in char_ngrams(line, 8)]))
+        word_docs.append((text, word_ngram_keys([tokenize(line) for line in lines], 4)[1]))
+        char_docs.append((text, char_ngram_keys(lines, 8)[1]))
     return {"word4": NgramReference.build(word_docs), "char8": NgramReference.build(char_docs)}
 
 
