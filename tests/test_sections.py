@@ -289,3 +289,14 @@ def test_a_scraped_page_that_is_mostly_junk_is_flagged_mostly_noise():
     assert doc.noise > 0.5 and doc.status[0] == "mostly_noise"
     clean = Document.from_path(SAMPLES / "001_9042ac2a28d37d4e.txt")
     assert clean.noise < 0.5 and clean.status[0] == "ok"
+
+
+def test_fold_changes_exactly_the_characters_of_its_table():
+    from nlp.text.sections import _fold_table, fold
+
+    table = _fold_table()
+    every = "".join(chr(c) for c in sorted(table))
+    assert fold(every) == every.translate(table) and len(fold(every)) == len(every)
+    text = read(SAMPLES / "001_9042ac2a28d37d4e.txt").text
+    assert fold(text) == text.translate(table)
+    assert fold("一、總體情況 （一）") == "一、总体情况 (一)"
