@@ -27,13 +27,7 @@ from nlp.labels.labelset import LabelSet
 from nlp.models.base import ModelError, Predictions, TaggerModel
 from nlp.models.card import read_card
 from nlp.models.thresholds import decide
-from nlp.models.transformer import (
-    _load_encoder,
-    _torch,
-    collate,
-    encode,
-    length_batches,
-)
+from nlp.models.transformer import CPU_BATCH_TOKENS, _load_encoder, _torch, collate, encode, token_batches
 from nlp.text.inputs import SegmentInput
 
 HEADS_FILE = "heads.safetensors"
@@ -85,7 +79,7 @@ class SentenceEncoder:
             examples = encode(self.tokenizer, [self.prefix + t for t in todo], None, self.max_length)
             pad = self.tokenizer.pad_token_id or 0
             with torch.inference_mode():
-                for idx in length_batches([len(e["input_ids"]) for e in examples], self.batch_size):
+                for idx in token_batches([len(e["input_ids"]) for e in examples], CPU_BATCH_TOKENS, self.batch_size):
                     feed = collate([{k: examples[i][k] for k in ("input_ids", "attention_mask")} for i in idx], pad)
                     ids, mask = torch.from_numpy(feed["input_ids"]), torch.from_numpy(feed["attention_mask"])
                     hidden = self.net(input_ids=ids, attention_mask=mask).last_hidden_state
