@@ -86,8 +86,12 @@ class EnsembleModel(TaggerModel):
             raise ModelError(f"{path / 'config.json'}: an ensemble with no tagger.members")
         members, names = [], []
         for entry in tagger["members"]:
-            where = entry.get("model") or path / entry["dir"]
-            members.append(load_model(where, backend=backend if model_kind(where) == "bert" else None))
+            members.append(load_member(entry.get("model") or path / entry["dir"], backend))
             names.append(entry.get("model"))
         return cls(labelset, members, [m["weight"] for m in tagger["members"]],
                    np.array(tagger["thresholds"], dtype=float), tagger["boilerplate_threshold"], names, read_card(path))
+
+
+def load_member(name_or_path: str | Path, backend: str | None = None) -> TaggerModel:
+    """A member model; ``backend`` goes to transformer members only (the others refuse one)."""
+    return load_model(name_or_path, backend=backend if model_kind(name_or_path) == "bert" else None)

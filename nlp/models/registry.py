@@ -45,9 +45,20 @@ def resolve_model_path(name_or_path: str | Path) -> Path:
     raise ModelError(f"{name_or_path}: no model directory with a config.json here or in {places}")
 
 
+def bundled_name(name_or_path: str | Path) -> str | None:
+    """``name_or_path`` when :func:`resolve_model_path` finds it among the bundled models, else None."""
+    if (Path(name_or_path) / "config.json").exists():
+        return None
+    return str(name_or_path) if find_bundled("models", str(name_or_path)) is not None else None
+
+
+def _is_keyword(name: str) -> bool:
+    return name == "keyword" or name.startswith("keyword:")
+
+
 def model_kind(name_or_path: str | Path) -> str | None:
     """The ``kind`` a saved model's ``config.json`` names (``keyword`` for the rule baseline), without loading it."""
-    if str(name_or_path) == "keyword" or str(name_or_path).startswith("keyword:"):
+    if _is_keyword(str(name_or_path)):
         return "keyword"
     return read_model_dir(resolve_model_path(name_or_path))[0].get("kind")
 
@@ -59,7 +70,7 @@ def load_model(name_or_path: str | Path, backend: str | None = None) -> TaggerMo
     """
     name = str(name_or_path)
     options = {} if backend in (None, "torch") else {"backend": backend}
-    if name == "keyword" or name.startswith("keyword:"):
+    if _is_keyword(name):
         if options:
             raise ModelError(f"backend {backend!r} is for bert models; {name!r} is a keyword model")
         return model_class("keyword")(load_labelset(name.partition(":")[2] or DEFAULT_LABELSET))

@@ -270,8 +270,8 @@ class BertModel(TaggerModel):
                                     self.settings.get("context_chars", 64))
         examples = encode(self.tokenizer, texts, pairs, self.settings.get("max_length", 128))
         pad = self.tokenizer.pad_token_id or 0
-        on_gpu = self._session is None and next(self.net.parameters()).device.type == "cuda"
-        budget = max_tokens or (GPU_BATCH_TOKENS if on_gpu else CPU_BATCH_TOKENS)
+        device = None if self._session is not None else next(self.net.parameters()).device
+        budget = max_tokens or (GPU_BATCH_TOKENS if device is not None and device.type == "cuda" else CPU_BATCH_TOKENS)
         batches = token_batches([len(e["input_ids"]) for e in examples], budget, batch_size)
         if self._session is not None:
             for idx in batches:
@@ -281,7 +281,6 @@ class BertModel(TaggerModel):
         torch = _torch()
         torch.set_num_threads(cpu_threads())
         self.net.eval()
-        device = next(self.net.parameters()).device
         with torch.inference_mode():
             for idx in batches:
                 feed = collate([examples[i] for i in idx], pad)

@@ -26,6 +26,7 @@ _DIGITS = re.compile(r"[0-9０-９]+(?:[.．][0-9０-９]+)?")
 _CN_COUNT = re.compile(r"[一二三四五六七八九十百千万两]+(?=[件条个次项人名份期场篇])")
 NUMBER = "#"
 _SEPARATOR = "\x1f"
+_SPACES = re.compile(r"\s+")
 
 
 def mask_numbers(text: str) -> str:
@@ -43,7 +44,7 @@ def _mask_each(tokens: Sequence[str]) -> list[str]:
 
 
 def char_ngrams(text: str, n: int = 8, mask: bool = True) -> list[str]:
-    text = re.sub(r"\s+", "", mask_numbers(text) if mask else text)
+    text = _SPACES.sub("", mask_numbers(text) if mask else text)
     return [text[i:i + n] for i in range(len(text) - n + 1)]
 
 
@@ -58,7 +59,6 @@ def hash_ngrams(grams: Iterable[str]) -> np.ndarray:
     return np.array(sorted(keys), dtype=np.uint64)
 
 
-_SPACES = re.compile(r"\s+")
 _MULT = np.uint64(0x9E3779B97F4A7C15)
 SCHEMES = ("blake2b", "poly64")
 

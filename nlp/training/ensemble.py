@@ -9,13 +9,11 @@ tuned on its members' averaged ``dev`` scores, and ``test`` stays untouched for 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from pathlib import Path
 
 import numpy as np
 
-from nlp.io.resources import find_bundled
-from nlp.models.ensemble import EnsembleModel
-from nlp.models.registry import load_model, model_kind
+from nlp.models.ensemble import EnsembleModel, load_member
+from nlp.models.registry import bundled_name
 from nlp.models.thresholds import midpoint_threshold, tune_thresholds
 from nlp.training.data import TrainingData
 
@@ -31,23 +29,16 @@ class EnsembleTrainingConfig:
         return asdict(self)
 
 
-def _bundled_name(member: str) -> str | None:
-    """``member`` when it names a bundled model (saved by reference), else None (saved as a copy)."""
-    if (Path(member) / "config.json").exists():
-        return None
-    return member if find_bundled("models", member) is not None else None
-
-
 def train_ensemble(config: EnsembleTrainingConfig, data: TrainingData) -> tuple[EnsembleModel, dict, dict]:
     if len(config.members) < 2:
         raise ValueError("an ensemble needs at least two --member models")
     weights = config.weights or tuple(1.0 for _ in config.members)
     if len(weights) != len(config.members):
         raise ValueError(f"{len(config.members)} members but {len(weights)} weights")
-    members = [load_model(m, backend=config.backend if model_kind(m) == "bert" else None) for m in config.members]
+    members = [load_member(m, config.backend) for m in config.members]
     labels = data.labelset.ids
     model = EnsembleModel(data.labelset, members, weights, np.full(len(labels), 0.5), 0.5,
-                          [_bundled_name(m) for m in config.members])
+                          [bundled_name(m) for m in config.members])
     held = data.segments(config.tune_on)
     if not held:
         raise ValueError(f"no {config.tune_on!r} segments to tune the ensemble's thresholds on")
