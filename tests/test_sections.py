@@ -206,7 +206,9 @@ def test_narrative_sections_without_their_headings_are_inferred_from_the_outline
 
 def test_a_report_without_headings_is_kept_segmented_and_flagged():
     doc = Document.from_text("今年我镇主动公开政府信息30条。工作人员力量不足。\n明年将加强培训。")
-    assert doc.segments and {s.section for s in doc.segments} == {"overall"} and doc.audit.inferred == ["overall"]
+    # one count in a sentence is the narrative's summary, not a 主动公开 part; the plans close it
+    assert doc.segments and [s.section for s in doc.segments] == ["overall", "overall", "problems"]
+    assert doc.audit.inferred == ["overall", "problems"]
     assert doc.status[0] == "no_sections" and "inferred" in doc.status[1]
     problems = Document.from_text("目前，我局政府信息公开工作还存在一些不足：一是人员力量薄弱。\n下一步将加强培训。")
     assert {s.section for s in problems.segments} == {"problems"}
@@ -222,10 +224,10 @@ def test_first_part_titled_information_disclosure_is_overall_when_a_proactive_pa
 
 
 # Measured on section gold v2 (160 reports read by hand; corpora/sections/gold_v2.jsonl): when it landed
-# all 0.902, flattened 0.901, spaced headings 0.935, no numbered headings 0.778, pre-2014 0.902; now all 0.969,
-# flattened 0.973, spaced 1.000, no numbered headings 0.920, pre-2014 0.965 (docs/sections.md says what the
-# rest is). The targets (0.99 overall, 0.97 per group) are not all met: these floors catch regressions.
-FLOORS = {"all": 0.965, "flattened": 0.97, "spaced_heading": 0.995, "no_numbered_heading": 0.915, "pre2014": 0.96,
+# all 0.902, flattened 0.901, spaced headings 0.935, no numbered headings 0.778, pre-2014 0.902; now all 0.986,
+# flattened 0.993, spaced 1.000, no numbered headings 0.972, pre-2014 0.981 (docs/sections.md says what the
+# rest is). The per-group target (0.97) is met, the overall one (0.99) not: these floors catch regressions.
+FLOORS = {"all": 0.984, "flattened": 0.99, "spaced_heading": 0.995, "no_numbered_heading": 0.97, "pre2014": 0.978,
           "regular": 0.995}
 
 
@@ -256,6 +258,26 @@ def test_a_headingless_report_keeps_its_title_and_introduction_out_of_the_narrat
     sections, _ = find_sections(trad)
     assert sections[0].kind == "preamble" and trad[sections[-1].start:].startswith("2012年,黑龍江省按照")
     assert Document.from_text(trad).status[0] == "no_sections"
+
+
+def test_a_headingless_fragment_is_placed_by_what_its_paragraphs_report(corpus_v2):
+    def parts(doc_id):
+        text = corpus_v2[doc_id]
+        return [(s.kind, text[s.start:s.start + 8]) for s in find_sections(text)[0]]
+
+    # a 2011 encyclopaedia page: infobox, the requests figures with no heading, then the narrative
+    assert parts("hv-ac826f78e781")[1:] == [("requests", "2011年,全省"), ("overall", "江西省政府高度重")]
+    # a 2014 page cut inside the 咨询 figures; 全年无投诉情况 goes on with them
+    assert parts("ex-f06fbb6a6ddf") == [("requests", "全市共接受市民咨"), ("overall", "2014年,我市")]
+    # a page that starts inside the 主动公开 statistics of a pre-2019 report
+    assert parts("hv-aba8c1a47f1e") == [("proactive", "发布政策法规类信")]
+    # 2022: the 2019 outline keeps 依申请公开 inside 总体情况, but （三）人大代表建议… is a later
+    # sub-item of 六、其他需要报告的事项, so the page started inside that part
+    assert parts("hv-6454b055dd1b") == [("other", "2022 年共报")]
+    # a township report with no headings ends with next year's plans (2011年,我们将…)
+    assert [k for k, _ in parts("ex-6165a66bab6a")] == ["preamble", "overall", "problems"]
+    # enumerated measures (1、认真做好信息主动公开工作。) stay in the narrative they list
+    assert [k for k, _ in parts("hv-0236d246d9aa")] == ["overall"]
 
 
 def test_a_navigation_menu_row_is_not_a_heading(corpus_v2):

@@ -92,9 +92,10 @@ _TITLE_END = re.compile(r"(^概|情况|说明|措施|事项|概述|概况|组织
 _GLUED_TITLE = re.compile(r"^(总体情况|概述|概况|基本情况|引言|前言|存在的主要问题及改进情况|存在的主要问题和改进措施|"
                           r"存在的问题和改进措施|其他需要报告的事项)")
 _SPACE = re.compile(r"\s+")
-# A top-level number inside a line (flattened pages): after whitespace or the end of a sentence.
+# A top-level number inside a line (flattened pages): after whitespace, the end of a sentence or a PDF
+# page number glued to it (…电子信箱:2一、政务公开工作开展情况).
 # Not after ；or ：— those open the items of a list, e.g. a table of contents (包括:一、…;二、…).
-_INLINE_NUMBER = re.compile(rf"(?<=[\s。！？!?])[{_CN_NUM}]{{1,3}}\s*[、.．,，:：]")
+_INLINE_NUMBER = re.compile(rf"(?<=[\s。！？!?\d])[{_CN_NUM}]{{1,3}}\s*[、.．,，:：]")
 # Words that say a headingless passage is the problems part (the start of 存在的问题/下一步 text).
 _PROBLEMS_OPENING = re.compile(r"不足|存在.{0,6}问题|问题(和|及|与)?不足|差距|薄弱|下一步|改进|今后")
 _OVERALL_OPENING = re.compile(r"主动公开|依申请|公开.{0,8}[0-9]+\s*条|领导小组|工作机制|认真贯彻|高度重视")
@@ -407,17 +408,69 @@ def _headingless(text: str, start_kind: str | None, audit: Audit) -> tuple[list[
                               + (" after its introduction" if at else ""))
         if kind not in ("unknown", "preamble"):
             audit.inferred.append(kind)
-    audit.missing = [k for k in NARRATIVE_KINDS if k != kind]
     sections = [Section("preamble", "", 0, _rstrip_end(text, 0, at))] if at and kind != "preamble" else []
-    sections.append(Section(kind, "", at if sections else 0, len(text)))
-    problems_at = _first_line(text, at + 1, len(text), _PROBLEMS_SUBHEADING) if kind == "overall" else None
-    if problems_at is not None:  # （一）存在问题 / （二）改进措施 after the overall narrative: its lost part 五、
-        last = sections.pop()
-        sections += [Section("overall", "", last.start, _rstrip_end(text, last.start, problems_at)),
-                     Section("problems", "", problems_at, len(text))]
-        audit.inferred.append("problems")
-        audit.missing.remove("problems")
+    parts = _fragment_parts(text, at, kind) if start_kind is None and kind == "overall" else [(kind, at)]
+    for i, (part_kind, part_start) in enumerate(parts):
+        part_end = parts[i + 1][1] if i + 1 < len(parts) else len(text)
+        sections.append(Section(part_kind, "", part_start if sections else 0, _rstrip_end(text, part_start, part_end)))
+        if i and part_kind not in audit.inferred:
+            audit.inferred.append(part_kind)
+    audit.missing = [k for k in NARRATIVE_KINDS if k not in {s.kind for s in sections}]
     return sections, audit
+
+
+# The parts of the outline that a headingless fragment (a scraped page that starts mid-report) moves
+# through, told by what its paragraphs report. Before the 2019 outline, 主动公开 and 依申请公开 were parts
+# of their own; from 2019 they are sub-parts of 总体情况, so only the later parts count there.
+_FRAGMENT_CUES: tuple[tuple[str, re.Pattern, bool], ...] = (  # (kind, cue, counts in the 2019+ outline)
+    ("problems", re.compile(r"^(\d{4}年|下一步|今后|明年|新的一年)[,，]?(我们|我[局委办乡镇县市区厅])?(将|要)"), True),
+    ("problems", _PROBLEMS_SUBHEADING, True),
+    ("other", re.compile(r"^[(（]?[一二三四五六七八九十\d]{1,2}[)）、.．]?(人大代表建议|政协提案|建议提案|(收取)?信息处理费|"
+                         r"(年度)?(政务公开)?工作要点落实|政务公开工作创新|其他(需要)?报告的?事项)"), True),
+    ("review", re.compile(r"信息公开[^。]{0,6}行政(复议|诉讼)[^。]{0,6}\d+\s*[件起]"), False),
+    ("requests", re.compile(r"(收到|受理|接到|办理)[^。]{0,15}信息公开申请|申请[^。]{0,12}\d+\s*件|咨询[^。]{0,12}\d+\s*人次|"
+                            r"投诉[^。]{0,8}(\d+\s*[件起次]|情况)|无投诉|收取[^。]{0,20}费用"), False),
+    ("proactive", re.compile(r"占总数|(查阅|查询)(场所|点|中心)[^。]{0,20}\d+\s*个|新闻发布会\d+\s*场|"
+                             r"(发布|公开)[^。]{0,12}信息[^。]{0,3}\d+\s*条"), False),
+    ("overall", re.compile(r"高度重视|以下几个?方面|主要(开展|做)了|领导小组|组织领导|工作机制"), True),
+)
+_REPORT_YEAR = re.compile(r"(20\d\d)\s*年")
+_MEASURE_ITEM = re.compile(r"^[(（]?([一二三四五六七八九十]{1,2}|\d{1,2})(是|[)）、])")
+_STATISTICS_KINDS = {"proactive", "requests", "review"}
+
+
+def _fragment_parts(text: str, at: int, kind: str) -> list[tuple[str, int]]:
+    """(kind, start) of each part of a headingless narrative ``kind``.
+
+    A line whose cues name one kind only opens that part (statistics need two figures: one count in a
+    sentence is the narrative's summary); lines naming none or several go on with the current part,
+    and enumerated measures (二是… / （四）… / 1、…) belong to the narrative they list. A fragment may start inside 主动公开, 依申请公开 or 复议诉讼 (a scraped page
+    cut mid-report), but once its narrative is open only the later parts (problems, other) follow.
+    A later sub-item of a part (（三）人大代表建议… before any other cue) says the fragment started
+    inside that part."""
+    year = _REPORT_YEAR.search(text, 0, min(len(text), at + 200))
+    modern = year is not None and int(year.group(1)) >= 2019
+    parts: list[tuple[str, int]] = []
+    for start, _end, line in _lines(text[at:]):
+        body = squash(line)
+        if not body:
+            continue
+        cued = {k for k, cue, counts in _FRAGMENT_CUES if (counts or not modern)
+                and len(cue.findall(body)) >= (2 if k in _STATISTICS_KINDS else 1)}
+        item = _MEASURE_ITEM.match(body)
+        if item:
+            cued -= _STATISTICS_KINDS
+        if len(cued) != 1:
+            continue
+        (cue_kind,) = cued
+        if not parts:
+            later_item = item is not None and not re.match(r"[(（]?[一1][是)）、]", body)
+            parts.append((cue_kind if later_item or not text[at:at + start].strip() else kind, at))
+        if cue_kind in _STATISTICS_KINDS and parts[-1][0] in NARRATIVE_KINDS:
+            continue
+        if cue_kind != parts[-1][0]:
+            parts.append((cue_kind, at + start))
+    return parts or [(kind, at)]
 
 
 # The report's own introduction: the rules it follows, who compiled it, what it holds, whom to ask.
