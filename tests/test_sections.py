@@ -209,7 +209,8 @@ def test_a_report_without_headings_is_kept_segmented_and_flagged():
     # one count in a sentence is the narrative's summary, not a 主动公开 part; the plans close it
     assert doc.segments and [s.section for s in doc.segments] == ["overall", "overall", "problems"]
     assert doc.audit.inferred == ["overall", "problems"]
-    assert doc.status[0] == "no_sections" and "inferred" in doc.status[1]
+    assert doc.status == ("no_sections", "no recognisable heading: its parts were placed by what they report "
+                                         "(overall > problems)")
     problems = Document.from_text("目前，我局政府信息公开工作还存在一些不足：一是人员力量薄弱。\n下一步将加强培训。")
     assert {s.section for s in problems.segments} == {"problems"}
     no_sentence = Document.from_text("某某单位\n一些 没有 句子 的 文字 行\n另一行 文字 内容 没有标点")
@@ -271,6 +272,11 @@ def test_a_headingless_fragment_is_placed_by_what_its_paragraphs_report(corpus_v
     assert parts("ex-f06fbb6a6ddf") == [("requests", "全市共接受市民咨"), ("overall", "2014年,我市")]
     # a page that starts inside the 主动公开 statistics of a pre-2019 report
     assert parts("hv-aba8c1a47f1e") == [("proactive", "发布政策法规类信")]
+    # such a page is still tagged: every part of a headingless text is segmented, and flagged
+    doc = Document.from_text(corpus_v2["hv-aba8c1a47f1e"])
+    assert {s.section for s in doc.segments} == {"proactive"} and len(doc.segments) == 9
+    assert doc.status == ("no_sections", "no recognisable heading: the whole text is one 'proactive' section "
+                                         "(placed by what it reports)")
     # 2022: the 2019 outline keeps 依申请公开 inside 总体情况, but （三）人大代表建议… is a later
     # sub-item of 六、其他需要报告的事项, so the page started inside that part
     assert parts("hv-6454b055dd1b") == [("other", "2022 年共报")]

@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from nlp.text.reader import DEFAULT_MAX_BYTES, Source, read, read_text
-from nlp.text.sections import Audit, Section, find_sections
+from nlp.text.sections import Audit, Section, find_sections, segmented_kinds
 from nlp.text.segments import Segment, segment
 from nlp.text.tokenizer import Tokenizer
 
@@ -38,7 +38,8 @@ class Document:
         meta = dict(meta or {})
         if doc_id is None:
             doc_id = meta.get("doc_id") or (Path(source.path).stem if source.path else "doc")
-        return cls(doc_id=doc_id, text=source.text, sections=sections, segments=segment(source.text, sections),
+        return cls(doc_id=doc_id, text=source.text, sections=sections,
+                   segments=segment(source.text, sections, segmented_kinds(sections)),
                    audit=audit, path=source.path, format=source.format, encoding=source.encoding,
                    warnings=list(source.warnings) + list(audit.warnings), meta=meta)
 
@@ -68,7 +69,8 @@ class Document:
     @property
     def status(self) -> tuple[str, str]:
         """(status, reason): ``ok``; ``inferred`` (a narrative section placed by the outline, no heading);
-        ``no_sections`` (no heading at all: the text is one ``unknown`` section, segmented and flagged);
+        ``no_sections`` (no heading at all: every part after the preamble is segmented and flagged, under
+        the kind its content placed it in, ``unknown`` when nothing did);
         ``no_narrative`` (headings, but neither overall nor problems: no rows); ``mostly_noise``."""
         from nlp.text.noise import NOISY
 
@@ -81,9 +83,12 @@ class Document:
             found = ", ".join(sorted(kinds)) or "none"
             return "no_narrative", f"no overall or problems section found (sections: {found})"
         if not any(s.heading for s in self.sections) and self.audit.warnings:
-            kind = self.sections[-1].kind
-            return "no_sections", f"no recognisable heading: the whole text is one '{kind}' section" + \
-                (" (inferred from its opening words)" if kind != "unknown" else "")
+            parts = [s.kind for s in self.sections if s.kind != "preamble"]
+            if len(parts) > 1:
+                return "no_sections", f"no recognisable heading: its parts were placed by what they report " \
+                    f"({' > '.join(parts)})"
+            return "no_sections", f"no recognisable heading: the whole text is one '{parts[-1]}' section" + \
+                (" (placed by what it reports)" if parts[-1] != "unknown" else "")
         if self.audit.inferred:
             return "inferred", f"{', '.join(self.audit.inferred)} placed by the outline (heading missing)"
         return "ok", ""

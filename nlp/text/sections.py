@@ -26,6 +26,15 @@ NARRATIVE_KINDS = ("overall", "problems")
 # Sections cut into segments: the narrative ones, and the whole text of a report without any heading
 # (kept and flagged as ``unknown`` rather than dropped).
 SEGMENTED_KINDS = NARRATIVE_KINDS + ("unknown",)
+
+
+def segmented_kinds(sections: list["Section"]) -> tuple[str, ...]:
+    """The kinds cut into segments. A text without any heading keeps every part after its preamble,
+    each under the kind it was placed in (a page that starts inside 依申请公开 is tagged and flagged,
+    never silently left out)."""
+    if any(s.heading for s in sections):
+        return SEGMENTED_KINDS
+    return tuple(k for k in KINDS if k != "preamble")
 # Outline order; requests and review share a rank because older outlines put 收费及减免 after 复议诉讼.
 _RANK = {"preamble": 0, "overall": 1, "proactive": 2, "requests": 3, "review": 3, "problems": 4, "other": 5, "unknown": 6}
 
