@@ -372,8 +372,8 @@ def find_sections(text: str, start_kind: str | None = None) -> tuple[list[Sectio
         raise ValueError(f"unknown section kind {start_kind!r}; expected one of {KINDS}")
     audit = Audit()
     headings = _select(_first_heading_rule(find_headings(text)))
-    if not headings:
-        return _headingless(text, start_kind, audit)
+    if all(h.kind == "preamble" for h in headings):  # none, or only 引言/前言: read by what the text reports
+        return _headingless(text, start_kind, audit, after=headings[-1].start if headings else 0)
 
     sections: list[Section] = []
     if text[: headings[0].start].strip():
@@ -402,13 +402,14 @@ _PROBLEMS_SUBHEADING = re.compile(r"^[(（]?[一1][)）、.．]?\s*(存在的?(�
                                   r"^[(（]?[一二12][)）、.．]?\s*改进(措施|情况|方向)|^[(（]?[二2][)）、.．]\s*改进")
 
 
-def _headingless(text: str, start_kind: str | None, audit: Audit) -> tuple[list[Section], Audit]:
+def _headingless(text: str, start_kind: str | None, audit: Audit, after: int = 0) -> tuple[list[Section], Audit]:
     """A text without headings: one section of its kind, after the title, page furniture and the
-    introduction (本报告根据《条例》…编制) when it opens with them (unless ``start_kind`` says where it starts)."""
+    introduction (本报告根据《条例》…编制) when it opens with them (unless ``start_kind`` says where it starts);
+    ``after`` is where an introduction headed 引言/前言 starts, the only heading such a text has."""
     if not text.strip():
         audit.missing = list(NARRATIVE_KINDS)
         return [], audit
-    at = 0 if start_kind else _intro_end(text)
+    at = 0 if start_kind else after + _intro_end(text[after:])
     if at == len(text) and not _INTRO_SENTENCE.search(squash(text)):
         at = 0  # short lines only, no introduction: a narrative fragment of unknown kind, kept
     kind = start_kind or (_headingless_kind(text[at:]) if text[at:].strip() else "preamble")
