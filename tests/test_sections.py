@@ -225,11 +225,13 @@ def test_first_part_titled_information_disclosure_is_overall_when_a_proactive_pa
 
 
 # Measured on section gold v2 (160 reports read by hand; corpora/sections/gold_v2.jsonl): when it landed
-# all 0.902, flattened 0.901, spaced headings 0.935, no numbered headings 0.778, pre-2014 0.902; now all 0.986,
-# flattened 0.993, spaced 1.000, no numbered headings 0.972, pre-2014 0.981 (docs/sections.md says what the
-# rest is). The per-group target (0.97) is met, the overall one (0.99) not: these floors catch regressions.
-FLOORS = {"all": 0.984, "flattened": 0.99, "spaced_heading": 0.995, "no_numbered_heading": 0.97, "pre2014": 0.978,
-          "regular": 0.995}
+# all 0.902, flattened 0.901, spaced headings 0.935, no numbered headings 0.778, pre-2014 0.902. With the 40
+# blind-labelled pages added (reports the finder found no heading in, the hardest kind; 200 reports in all):
+# all 0.971, flattened 0.979, spaced 1.000, no numbered headings 0.974, pre-2014 0.967, none of these 0.961
+# (docs/sections.md says what the rest is). The targets (0.99 overall, 0.97 per group) are not all met:
+# these floors catch regressions.
+FLOORS = {"all": 0.969, "flattened": 0.976, "spaced_heading": 0.995, "no_numbered_heading": 0.97, "pre2014": 0.964,
+          "regular": 0.958}
 
 
 @pytest.fixture(scope="module")
@@ -282,8 +284,28 @@ def test_a_headingless_fragment_is_placed_by_what_its_paragraphs_report(corpus_v
     assert parts("hv-6454b055dd1b") == [("other", "2022 年共报")]
     # a township report with no headings ends with next year's plans (2011年,我们将…)
     assert [k for k, _ in parts("ex-6165a66bab6a")] == ["preamble", "overall", "problems"]
-    # enumerated measures (1、认真做好信息主动公开工作。) stay in the narrative they list
-    assert [k for k, _ in parts("hv-0236d246d9aa")] == ["overall"]
+    # enumerated measures (二是…新闻发布会42次 / 四是完善政府信息查阅场所) stay in the narrative they list,
+    # but an item that names a part (1、认真做好信息主动公开工作。) opens it (both blind labellers, and the
+    # page's collector, read this 2013 page as the 主动公开 part)
+    assert [k for k, _ in parts("hv-cfc02a76ace3")] == ["preamble", "overall"]
+    assert [k for k, _ in parts("hv-0236d246d9aa")] == ["proactive"]
+
+
+def test_old_outline_sub_headings_and_titles_found_in_blind_labelled_pages(corpus_v2):
+    # cases from the blind-labelled headingless pages (docs/sections.md)
+    def parts(doc_id):
+        text = corpus_v2[doc_id]
+        return [(s.kind, text[s.start:s.start + 6]) for s in find_sections(text)[0]]
+
+    # 2009: a page that opens at (一)公开的主要内容, a sub-heading only the old 主动公开 part has
+    assert parts("ex-45dd77092f53") == [("proactive", "(一)公开的")]
+    # 2013: (二)依申请公开政府信息情况 after 3、政府公报: the page started in the part before it
+    assert [k for k, _ in parts("ex-5f592559f42e")] == ["preamble", "proactive", "requests"]
+    # a heading glued to a whole paragraph longer than 400 characters, prose ending in a title word (…成效)
+    assert parts("hv-d779c37d2f29")[1] == ("overall", "一、概述20")
+    # 一、綜述 and 一、信息公开工作推进情况 are overall titles
+    assert parts("hv-c8fe8e730619")[1] == ("overall", "一、綜述\n2")
+    assert parts("hv-1015edf4ff27")[1] == ("overall", "一、信息公开")
 
 
 def test_a_navigation_menu_row_is_not_a_heading(corpus_v2):

@@ -91,12 +91,12 @@ _KIND_PATTERNS: tuple[tuple[str, re.Pattern], ...] = (
                             r"下一步|工作打算|工作计划|今后(的)?工作|努力方向|工作设想|不足(之处)?(和|及|与)")),
     ("requests", re.compile(r"依申请|收到和处理|申请公开|申请的?(办理|处理|答复)?情况|收费|减免|不予公开|咨询")),
     ("proactive", re.compile(r"主动公开|公文类|^(政府)?信息公开(工作)?情况$")),
-    ("overall", re.compile(r"总体.{0,4}情况|概述|^概$|概况|基本情况|总体工作情况|组织(领导|机构|建设)|工作开展情况|主要(工作|做法)|"
-                           r"工作(措施|成效)|开展情况|工作情况|回应|解读")),
+    ("overall", re.compile(r"总体.{0,4}情况|概述|综述|^概$|概况|基本情况|总体工作情况|组织(领导|机构|建设)|工作开展情况|主要(工作|做法)|"
+                           r"工作(措施|成效)|开展情况|工作情况|工作的?推进情况|回应|解读")),
 )
 # A heading must look like a title: short, ends like a title, no sentence inside it.
 _LEADING_JUNK = re.compile(r"[?？*#■●•·◆\s]*")
-_TITLE_END = re.compile(r"(^概|情况|说明|措施|事项|概述|概况|组织领导|打算|计划|问题|不足|设想|方向|做法|工作|成效|部分|引言|前言)$")
+_TITLE_END = re.compile(r"(^概|情况|说明|措施|事项|概述|综述|概况|组织领导|打算|计划|问题|不足|设想|方向|做法|工作|成效|部分|引言|前言)$")
 # Canonical titles that may be glued to the first sentence with no separator (一、概述政务信息公开是…).
 _GLUED_TITLE = re.compile(r"^(总体情况|概述|概况|基本情况|引言|前言|存在的主要问题及改进情况|存在的主要问题和改进措施|"
                           r"存在的问题和改进措施|其他需要报告的事项)")
@@ -216,7 +216,8 @@ def _parse_heading(line: str, arabic: bool = False) -> tuple[str | None, str, st
         head, more = _SPACE.split(title, maxsplit=1)
         if _is_title(head):
             title, rest = head, (more + " " + rest).strip()
-    glued_cut = _GLUED_CUT.search(title) if not _is_title(title) else None
+    # a glued title cut where the year's first sentence starts (prose may itself end in a title word, …成效)
+    glued_cut = _GLUED_CUT.search(title) if not _is_title(title) or len(title) > 40 else None
     if glued_cut and glued_cut.end() <= 30:
         title, rest = title[:glued_cut.end()], (title[glued_cut.end():] + " " + rest).strip()
     glued = _GLUED_TITLE.match(squash(title))
@@ -296,7 +297,8 @@ def _candidates(text: str, arabic: bool) -> list[_Heading]:
     for start, _end, line in _lines(text):
         if not line:
             continue
-        if len(line) <= 400 and (h := _heading_at(line, start, inline=False, arabic=arabic)):
+        # a long line may be a heading glued to its whole first paragraph (一、概述2011年,…): its opening is enough
+        if h := _heading_at(line[:400], start, inline=False, arabic=arabic):
             headings.append(h)
         folded = fold(line)
         for m in inline.finditer(folded):
@@ -432,21 +434,36 @@ def _headingless(text: str, start_kind: str | None, audit: Audit, after: int = 0
 # The parts of the outline that a headingless fragment (a scraped page that starts mid-report) moves
 # through, told by what its paragraphs report. Before the 2019 outline, 主动公开 and 依申请公开 were parts
 # of their own; from 2019 they are sub-parts of 总体情况, so only the later parts count there.
-_FRAGMENT_CUES: tuple[tuple[str, re.Pattern, bool], ...] = (  # (kind, cue, counts in the 2019+ outline)
-    ("problems", re.compile(r"^(\d{4}年|下一步|今后|明年|新的一年)[,，]?(我们|我[局委办乡镇县市区厅])?(将|要)"), True),
-    ("problems", _PROBLEMS_SUBHEADING, True),
+_FRAGMENT_CUES: tuple[tuple[str, re.Pattern, bool, int], ...] = (
+    # (kind, cue, counts in the 2019+ outline, matches a line needs: figures need two, or one count in a
+    # sentence would be the narrative's summary of the year)
+    ("problems", re.compile(r"^(\d{4}年|下一步|今后|明年|新的一年)[,，]?(我们|我[局委办乡镇县市区厅])?(将|要)"), True, 1),
+    ("problems", _PROBLEMS_SUBHEADING, True, 1),
+    ("problems", re.compile(r"存在[^。]{0,10}(问题|不足|差距)|(问题|不足)(主要)?表现在"), True, 1),
     ("other", re.compile(r"^[(（]?[一二三四五六七八九十\d]{1,2}[)）、.．]?(人大代表建议|政协提案|建议提案|(收取)?信息处理费|"
-                         r"(年度)?(政务公开)?工作要点落实|政务公开工作创新|其他(需要)?报告的?事项)"), True),
-    ("review", re.compile(r"信息公开[^。]{0,6}行政(复议|诉讼)[^。]{0,6}\d+\s*[件起]"), False),
+                         r"(年度)?(政务公开)?工作要点落实|政务公开工作创新|其他(需要)?报告的?事项)"), True, 1),
+    ("review", re.compile(r"信息公开[^。]{0,6}行政(复议|诉讼)[^。]{0,6}\d+\s*[件起]"), False, 2),
+    ("review", re.compile(r"(未|没有)[^。]{0,20}行政复议"), False, 1),
     ("requests", re.compile(r"(收到|受理|接到|办理)[^。]{0,15}信息公开申请|申请[^。]{0,12}\d+\s*件|咨询[^。]{0,12}\d+\s*人次|"
-                            r"投诉[^。]{0,8}(\d+\s*[件起次]|情况)|无投诉|收取[^。]{0,20}费用"), False),
+                            r"投诉[^。]{0,8}(\d+\s*[件起次]|情况)|无投诉|收取[^。]{0,20}费用"), False, 2),
+    ("requests", re.compile(r"(未|没有)(接到|收到|受理)[^。]{0,15}申请"), False, 1),
     ("proactive", re.compile(r"占总数|(查阅|查询)(场所|点|中心)[^。]{0,20}\d+\s*个|新闻发布会\d+\s*场|"
-                             r"(发布|公开)[^。]{0,12}信息[^。]{0,3}\d+\s*条"), False),
-    ("overall", re.compile(r"高度重视|以下几个?方面|主要(开展|做)了|领导小组|组织领导|工作机制"), True),
+                             r"(发布|公开)[^。]{0,12}信息[^。]{0,3}\d+\s*条"), False, 2),
+    ("proactive", re.compile(r"^(在)?主动公开(政府)?信息(工作)?(中|方面)"), False, 1),
+    ("overall", re.compile(r"高度重视|以下几个?方面|主要(开展|做)了|领导小组|组织领导|工作机制"), True, 1),
 )
 _REPORT_YEAR = re.compile(r"(20\d\d)\s*年")
 _MEASURE_ITEM = re.compile(r"^[(（]?([一二三四五六七八九十]{1,2}|\d{1,2})(是|[)）、])")
 _STATISTICS_KINDS = {"proactive", "requests", "review"}
+# Sub-headings that only the old outline's statistics parts have: (一)公开的主要内容 / (二)公开形式 inside
+# 主动公开政府信息情况, or a sub-part named for a part, (二)依申请公开政府信息情况. A fragment that opens at
+# a later one of those started in the part before it (主动公开 precedes 依申请公开, which precedes 复议诉讼).
+_PART_ITEMS = (
+    ("proactive", re.compile(r"^[(（]?[一二三四五六七八九十\d]{1,2}[)）、.．]([^。，,]{0,8}主动公开|公开的?主要内容|公开的?(形式|方式|载体|渠道))")),
+    ("requests", re.compile(r"^[(（]?[一二三四五六七八九十\d]{1,2}[)）、.．](依申请公开|政府信息公开申请)")),
+    ("review", re.compile(r"^[(（]?[一二三四五六七八九十\d]{1,2}[)）、.．](因政府信息公开)?(申请)?(行政复议|行政诉讼)")),
+)
+_PRECEDING_PART = {"requests": "proactive", "review": "requests"}
 
 
 def _fragment_parts(text: str, at: int, kind: str) -> list[tuple[str, int]]:
@@ -465,17 +482,23 @@ def _fragment_parts(text: str, at: int, kind: str) -> list[tuple[str, int]]:
         body = squash(line)
         if not body:
             continue
-        cued = {k for k, cue, counts in _FRAGMENT_CUES if (counts or not modern)
-                and len(cue.findall(body)) >= (2 if k in _STATISTICS_KINDS else 1)}
+        cued = {k for k, cue, counts, hits in _FRAGMENT_CUES if (counts or not modern) and len(cue.findall(body)) >= hits}
+        if cued == {"problems", "overall"}:  # …加强了组织领导…，但尚存在一些不足和差距: the turn to the problems
+            cued = {"problems"}
         item = _MEASURE_ITEM.match(body)
         if item:
             cued -= _STATISTICS_KINDS
+            if not modern:
+                cued |= {k for k, cue in _PART_ITEMS if cue.match(body)}
         if len(cued) != 1:
             continue
         (cue_kind,) = cued
         if not parts:
             later_item = item is not None and not re.match(r"[(（]?[一1][是)）、]", body)
-            parts.append((cue_kind if later_item or not text[at:at + start].strip() else kind, at))
+            if later_item:
+                parts.append((_PRECEDING_PART.get(cue_kind, cue_kind), at))
+            else:
+                parts.append((cue_kind if not text[at:at + start].strip() else kind, at))
         if cue_kind in _STATISTICS_KINDS and parts[-1][0] in NARRATIVE_KINDS:
             continue
         if cue_kind != parts[-1][0]:
@@ -486,8 +509,13 @@ def _fragment_parts(text: str, at: int, kind: str) -> list[tuple[str, int]]:
 # The report's own introduction: the rules it follows, who compiled it, what it holds, whom to ask.
 _INTRO_SENTENCE = re.compile(r"^(本(年度)?(报告|年报)|根据|依据|按照|遵照|全文|如对|如有)|编制|统计期|电子版|如对本|"
                              r"联系(电话|地址|方式)|邮编|条例》[(（]以下简称|部分组成|内容包括|公布如下|报告如下|现予公布|特此|"
-                             r"(年度|工作)报告[。如]|年报[。如]")
+                             r"(年度|工作)报告[。如]|年报[。如]|(报告|总结)如下")
 _SENTENCE = re.compile(r"[^。！？!?]*[。！？!?]?")
+# Page furniture of any length: a breadcrumb trail (您现在所在的位置: 网站首页 > 政府信息公开 > …), a
+# metadata line (发布时间:… 来源:… 字体:[ ]).
+# A page's own summary of the report above it (导读:…), a copy of the text that follows.
+_SUMMARY = re.compile(r"(导读|摘要|内容提要)[:：]")
+_FURNITURE = re.compile(r"(当前|所在的?)位置|>.*>|(发布|发表|更新)(时间|日期)[:：]|来源[:：]|字体[:：]|浏览次数|索引号")
 _ENUMERATED = re.compile(r"^[(（]?[一二三四五六七八九十\d]{1,3}[)）、.．]")
 
 
@@ -500,6 +528,8 @@ def _intro_end(text: str) -> int:
         if not body or not re.search(r"[\u4e00-\u9fff]", body):
             continue
         if len(body) <= 40 and not re.search(r"[。！？!?]", body) and not _ENUMERATED.match(body):
+            continue
+        if _FURNITURE.search(body) and not re.search(r"[。！？!?]", body) or _SUMMARY.match(body):
             continue
         pos = start + len(line) - len(line.lstrip())
         intro_end, others = pos, 0
