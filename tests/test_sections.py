@@ -227,10 +227,10 @@ def test_first_part_titled_information_disclosure_is_overall_when_a_proactive_pa
 # Measured on section gold v2 (160 reports read by hand; corpora/sections/gold_v2.jsonl): when it landed
 # all 0.902, flattened 0.901, spaced headings 0.935, no numbered headings 0.778, pre-2014 0.902. With the 40
 # blind-labelled pages added (reports the finder found no heading in, the hardest kind; 200 reports in all):
-# all 0.971, flattened 0.979, spaced 1.000, no numbered headings 0.974, pre-2014 0.967, none of these 0.961
-# (docs/sections.md says what the rest is). The targets (0.99 overall, 0.97 per group) are not all met:
-# these floors catch regressions.
-FLOORS = {"all": 0.969, "flattened": 0.976, "spaced_heading": 0.995, "no_numbered_heading": 0.97, "pre2014": 0.964,
+# all 0.974, flattened 0.989, spaced 1.000, no numbered headings 0.974, pre-2014 0.973, none of these 0.961
+# (docs/sections.md says what the rest is). Every group meets 0.97; "all" (enriched for hard pages) does not
+# meet 0.99, while reports drawn at random do (test_section_accuracy_on_held_out_random_reports).
+FLOORS = {"all": 0.972, "flattened": 0.986, "spaced_heading": 0.995, "no_numbered_heading": 0.97, "pre2014": 0.97,
           "regular": 0.958}
 
 
@@ -331,6 +331,20 @@ def test_section_accuracy_on_section_gold_v2_by_group():
     assert figures["all"]["reports"] >= 150 and min(figures[g]["reports"] for g in FLOORS) >= 20
     for group, floor in FLOORS.items():
         assert figures[group]["accuracy"] >= floor, (group, figures[group])
+
+
+def test_section_accuracy_on_held_out_random_reports():
+    """60 corpus reports drawn at random (not in section gold v2), labelled blind twice (the passes agree on
+    every character) and never used to tune the finder: the finder's figure on reports as they come."""
+    from nlp.evaluation.sections import section_accuracy
+
+    reports = {json.loads(l)["id"]: json.loads(l) for l in open(ROOT / "corpora/corpus/reports.jsonl", encoding="utf-8")}
+    held = [json.loads(l) for l in open(ROOT / "corpora/sections/heldout.jsonl", encoding="utf-8")]
+    tuned_on = {json.loads(l)["doc"] for l in open(ROOT / "corpora/sections/gold_v2.jsonl", encoding="utf-8")}
+    assert len(held) == 60 and not tuned_on & {g["doc"] for g in held}
+    figures = section_accuracy((g, read_text(reports[g["doc"]]["text"]).text) for g in held)
+    print(f"held out: {figures['all']['accuracy']:.4f} ({figures['all']['characters']} characters)")
+    assert figures["all"]["accuracy"] >= 0.99  # 0.9977 when it was labelled
 
 
 def test_a_scraped_page_that_is_mostly_junk_is_flagged_mostly_noise():

@@ -81,7 +81,9 @@ _TOP_NUMBER = re.compile(rf"^(?:第([{_CN_NUM}]{{1,3}})部分|([{_CN_NUM}]{{1,3}
 _ARABIC_NUMBER = re.compile(r"^(\d{1,2})\s*[、.．](?!\d)\s*")
 _INLINE_ARABIC = re.compile(r"(?<=[\s。！？!?])\d{1,2}\s*[、.．](?!\d)")
 # A title glued to the year's first sentence: cut after its title word when a sentence starts there.
-_GLUED_CUT = re.compile(r"(情况|概况|概述|措施|事项|打算|计划|问题|不足)(?=\d{4}\s*年|根据|按照|我[局镇乡区县市委办]|本[年局单]|全年|今年|一年来)")
+# (…情况一、…情况: a PDF's running header repeats the heading right after it.)
+_GLUED_CUT = re.compile(r"(情况|概况|概述|措施|事项|打算|计划|问题|不足)(?=\d{4}\s*年|根据|按照|我[局镇乡区县市委办]|本[年局单]|全年|今年|一年来|"
+                        rf"[{_CN_NUM}]{{1,3}}、)")
 # Section kinds by heading keywords; see classify_heading for how a match is chosen.
 _KIND_PATTERNS: tuple[tuple[str, re.Pattern], ...] = (
     ("preamble", re.compile(r"^(引言|前言)$")),
