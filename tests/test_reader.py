@@ -404,3 +404,19 @@ def test_unknown_suffix_is_sniffed(suffix, expected, seed_paragraphs, tmp_path):
 def test_read_text_never_raises_on_empty_input():
     src = read_text("  \n浏览次数:\n")
     assert (src.text, src.path, src.format, src.encoding) == ("", None, "txt", None) and src.warnings
+
+
+def test_hard_wrapped_pdf_text_is_joined_into_sentences():
+    from nlp.text.normalize import normalize
+    from nlp.text.document import Document
+
+    reports = {json.loads(l)["id"]: json.loads(l)["text"]
+               for l in open(Path(__file__).parents[1] / "corpora/corpus/reports.jsonl", encoding="utf-8")}
+    text = read_text(reports["ex-ae9be8b4d99f"]).text  # a flip-book page of a 2022 report, wrapped at ~27 characters
+    assert "业务骨干以兼职为主,队伍建设整体不够稳定" in text and normalize(text) == text
+    assert "行政复议 行政诉讼\n未经复议直接起诉" in text  # a flattened table is not prose: left alone
+    segments = [s.text for s in Document.from_text(reports["ex-ae9be8b4d99f"]).segments]
+    assert "政府信息公开工作业务骨干以兼职为主,队伍建设整体不够稳定,且法律、互联网及相关业务领域专业人员配备不足;" in segments
+    # a title line and the metadata under it are not a wrapped sentence
+    title = read_text(reports["ex-9a7cfc6bc337"]).text
+    assert "楚门镇2014年政府信息公开年度报告\n" in title

@@ -76,12 +76,54 @@ def is_debris(line: str) -> bool:
     return _ANY_DEBRIS.fullmatch(line) is not None
 
 
+# Rule 6: text hard-wrapped by a PDF or a flip-book page (…业务骨干以兼职 / 为主，队伍建设…): a full-width line
+# that stops mid-sentence is joined to the line that continues it.
+_WRAP_MIN_WIDTH = 30  # display columns (a Chinese character is two)
+_CONTINUES = re.compile(r"[\u4e00-\u9fff\u3400-\u4dbf，、,]")
+_SENTENCE_OVER = re.compile(r"[。！？!?；;：:”’」』)）】]$")
+_ITEM_START = re.compile(r"^([(（]?[一二三四五六七八九十\d]{1,3}[)）、.．]|[一二三四五六七八九十]是|第[一二三四五六七八九十]+|[①-⑳])")
+
+
+def _width(line: str) -> int:
+    return sum(2 if ord(c) > 0x2e7f else 1 for c in line)
+
+
+def _wrap_width(lines: list[str]) -> int | None:
+    """The width a hard-wrapped text breaks its lines at: the commonest width of its long prose lines,
+    when at least four lines and two in five of them share it (within two columns)."""
+    widths = sorted(_width(line) for line in lines if _width(line) >= _WRAP_MIN_WIDTH and " " not in line)
+    if len(widths) < 4:
+        return None
+    best = max(widths, key=lambda w: sum(1 for x in widths if abs(x - w) <= 2))
+    near = sum(1 for x in widths if abs(x - best) <= 2)
+    return best if near >= 4 and near * 5 >= len(widths) * 2 else None
+
+
+def _join_wrapped(lines: list[str]) -> list[str]:
+    wrap = _wrap_width(lines)
+    if wrap is None:
+        return lines
+    out: list[str] = []
+    for line in lines:
+        prev = out[-1] if out else ""
+        wrapped = (prev and _width(prev) >= wrap - 4 and " " not in prev and "|" not in prev
+                   and re.search(r"[，,、。；;]", prev)  # prose: a title or a metadata line has no punctuation
+                   and not _SENTENCE_OVER.search(prev) and _CONTINUES.match(prev[-1])
+                   and line and _CONTINUES.match(line[0]) and " " not in line[:8] and not _ITEM_START.match(line)
+                   and not (_ITEM_START.match(prev) and not re.search(r"[，,。；;]", prev)))
+        if wrapped:
+            out[-1] = prev + line
+        else:
+            out.append(line)
+    return out
+
+
 def normalize(text: str) -> str:
-    """Return the canonical form of a report's text (rules 1-5 of docs/normalisation.md)."""
+    """Return the canonical form of a report's text (rules 1-6 of docs/normalisation.md)."""
     text = _LINE_BREAK.sub("\n", text)
     text = _SPACE.sub(" ", _INVISIBLE.sub("", text))
     while (unbookmarked := _BOOKMARK.sub("", text)) != text:  # repeat: removal can join a new one
         text = unbookmarked
     lines = [line.strip() for line in text.split("\n")]
-    lines = [line for line in lines if not is_debris(line)]
+    lines = _join_wrapped([line for line in lines if not is_debris(line)])
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip("\n")
