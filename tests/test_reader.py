@@ -341,6 +341,21 @@ def test_pdf_text_and_scanned_pdf(seed_paragraphs, tmp_path):
         read(path)
 
 
+@pytest.mark.skipif(not HAS_PDFPLUMBER, reason="pdfplumber (optional extra [pdf]) not installed")
+def test_pdf_lines_wrapped_by_the_page_are_joined(tmp_path):
+    # a seed's long paragraph set on a page 26-28 characters wide, as a PDF does, choosing a width at which
+    # no line happens to end a sentence
+    paragraph = max((line for line in lines(read(SEEDS[0]).text) if "|" not in line), key=len)
+    assert len(paragraph) > 150
+    for width in range(26, 40):
+        wrapped = [paragraph[i:i + width] for i in range(0, len(paragraph), width)]
+        if not any(w[-1] in "。！？；：;:" or w[0] in "一二三四五六七八九十(（" for w in wrapped[:-1]):
+            break
+    path = tmp_path / "report.pdf"
+    path.write_bytes(tiny_pdf(["某局2022年政府信息公开工作年度报告"] + wrapped))
+    assert read(path).text == "某局2022年政府信息公开工作年度报告\n" + paragraph
+
+
 def test_pdf_without_pdfplumber_says_how_to_install(monkeypatch, tmp_path):
     monkeypatch.setitem(sys.modules, "pdfplumber", None)  # makes `import pdfplumber` fail
     path = tmp_path / "report.pdf"
