@@ -354,6 +354,9 @@ def test_pdf_lines_wrapped_by_the_page_are_joined(tmp_path):
     path = tmp_path / "report.pdf"
     path.write_bytes(tiny_pdf(["某局2022年政府信息公开工作年度报告"] + wrapped))
     assert read(path).text == "某局2022年政府信息公开工作年度报告\n" + paragraph
+    # the page's number between two lines of one sentence is furniture: dropped, and the sentence joined
+    path.write_bytes(tiny_pdf(["某局2022年政府信息公开工作年度报告"] + wrapped[:3] + ["- 1 -"] + wrapped[3:]))
+    assert read(path).text == "某局2022年政府信息公开工作年度报告\n" + paragraph
 
 
 def test_pdf_without_pdfplumber_says_how_to_install(monkeypatch, tmp_path):

@@ -64,6 +64,8 @@ DEBRIS_PATTERNS: tuple[re.Pattern[str], ...] = tuple(re.compile(p) for p in (
     r".{0,40}(?:公网安备|ICP备|ICP证|网站标识码).{0,40}",
     r"\{\{.*\}\}",
     r"Page \d+ - .{0,80}|P\. \d+",
+    # a PDF page's number on a line of its own: "- 3 -", "—3—", "第 3 页", "第3页 共12页", "共12页 第3页"
+    r"[-—–－]\s*\d{1,3}\s*[-—–－]|第\s*\d{1,3}\s*页(?:\s*[,，/]?\s*共\s*\d{1,3}\s*页)?|共\s*\d{1,3}\s*页\s*第\s*\d{1,3}\s*页",
 ))
 
 
