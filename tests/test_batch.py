@@ -104,7 +104,11 @@ def test_resume_after_sigkill(tmp_path):
             shutil.copy(p, folder / f"{i:03d}_{p.name}")
     out = tmp_path / "seg.jsonl"
     cmd = [sys.executable, "-m", "nlp", "segment", str(folder), "--out", str(out), "--no-progress"]
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    # finished reports are synced in batches (once a second by default); a short interval here, so that
+    # the run is killed between batches, with rows written past the last recorded report
+    env = {**os.environ, "NLP_SYNC_SECONDS": "0.02"}
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+                            env=env)
     progress = tmp_path / "seg.jsonl.progress"
     deadline = time.time() + 60
     while time.time() < deadline and (not progress.exists() or progress.read_bytes().count(b"\n") < 30):

@@ -188,8 +188,10 @@ def run(paths: list[Path], sink: RowSink, work: Callable, setup: Callable | None
     file that failed then and reads now is no longer listed.
     """
     summary = Summary()
-    keys = {str(p): input_key(p) for p in paths}
-    todo = [str(p) for p in paths if keys[str(p)] not in sink.done]
+    # Every file is read once more for its key; up front only when finished reports must be skipped,
+    # else as its result arrives (in the main process, while the workers tag).
+    keys = {str(p): input_key(p) for p in paths} if sink.done else {}
+    todo = [str(p) for p in paths if keys.get(str(p)) not in sink.done]
     summary.skipped = len(paths) - len(todo)
     failures = {entry["path"]: entry for entry in problems or []}
     if failed_path and not sink.resumed:
@@ -198,7 +200,7 @@ def run(paths: list[Path], sink: RowSink, work: Callable, setup: Callable | None
     try:
         for result in _results(todo, setup, work, max(1, n_process), max(1, chunk)):
             bar.update(1)
-            key = keys[result.key]
+            key = keys.get(result.key) or input_key(result.key)
             if result.error is not None:
                 failures[key] = {"path": result.key, "reason": result.error}
                 continue

@@ -1,9 +1,11 @@
 """Streaming row output (JSONL, CSV, Parquet) that survives being killed and can resume.
 
-Rows are written one document at a time. After each document's rows are
-flushed, a line ``{"key", "offset"}`` is appended to a progress file beside the
+Rows are written one document at a time. Once a document's rows are on disk
+(``fsync``), a line ``{"key", "offset"}`` is appended to a progress file beside the
 output, so a resumed run truncates the output to the last finished document and
 skips the documents already done: a killed run never leaves a half-written row.
+The data is synced once a second, not once per document (one ``fsync`` per report
+cost 15 % of a linear tagging run), so a crash redoes at most a second's documents.
 The progress file stays after the run, so resuming a finished run does nothing
 and a resumed run can add new reports to a finished output. ``<out>.run.json``
 records what produced the rows (model, label set, tokenizer, columns); resuming
@@ -18,10 +20,12 @@ import csv
 import io
 import json
 import os
+import time
 from pathlib import Path
 from typing import Iterable
 
 FORMATS = {".jsonl": "jsonl", ".json": "jsonl", ".csv": "csv", ".parquet": "parquet"}
+SYNC_SECONDS = 1.0  # how often finished documents are made durable (NLP_SYNC_SECONDS overrides)
 
 
 def output_format(path: str | Path) -> str:
@@ -71,6 +75,9 @@ class RowSink:
             self.run_path.write_text(json.dumps(self.identity, ensure_ascii=False, indent=1), encoding="utf-8")
         self._data = open(self.data_path, "ab")
         self._progress = open(self.progress_path, "ab")
+        self._pending: list[bytes] = []  # progress lines of documents whose rows are not synced yet
+        self._synced_at = time.monotonic()
+        self._sync_seconds = float(os.environ.get("NLP_SYNC_SECONDS", SYNC_SECONDS))
         if self.format == "csv" and self._data.tell() == 0:
             self._write(self._encode_csv([dict(zip(self.columns, self.columns))]))
 
@@ -118,7 +125,14 @@ class RowSink:
     def _write(self, data: bytes) -> None:
         self._data.write(data)
         self._data.flush()
+
+    def _sync(self) -> None:
+        """Rows to disk first, then the progress lines that vouch for them."""
         os.fsync(self._data.fileno())
+        self._progress.write(b"".join(self._pending))
+        self._progress.flush()
+        self._pending.clear()
+        self._synced_at = time.monotonic()
 
     def write_document(self, key: str, rows: list[dict]) -> None:
         if self.format == "csv":
@@ -126,12 +140,14 @@ class RowSink:
         else:
             data = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows).encode("utf-8")
         self._write(data)
-        self._progress.write((json.dumps({"key": key, "offset": self._data.tell()}, ensure_ascii=False) + "\n").encode())
-        self._progress.flush()
+        self._pending.append((json.dumps({"key": key, "offset": self._data.tell()}, ensure_ascii=False) + "\n").encode())
         self.done.add(key)
+        if time.monotonic() - self._synced_at >= self._sync_seconds:
+            self._sync()
 
     def close(self) -> None:
         """Finish the output (the progress file stays: it lets a later --resume skip or extend this run)."""
+        self._sync()
         self._data.close()
         self._progress.close()
         if self.format == "parquet":

@@ -87,13 +87,15 @@ _ITEM_START = re.compile(r"^([(（]?[一二三四五六七八九十\d]{1,3}[)）
 
 
 def _width(line: str) -> int:
-    return sum(2 if ord(c) > 0x2e7f else 1 for c in line)
+    """Display columns: a character of three or more UTF-8 bytes (Chinese, full-width) takes two."""
+    return (len(line.encode("utf-8")) + len(line)) // 2
 
 
 def _wrap_width(lines: list[str]) -> int | None:
     """The width a hard-wrapped text breaks its lines at: the commonest width of its long prose lines,
     when at least four lines and two in five of them share it (within two columns)."""
-    widths = sorted(_width(line) for line in lines if _width(line) >= _WRAP_MIN_WIDTH and " " not in line)
+    widths = sorted(w for line in lines if len(line) >= _WRAP_MIN_WIDTH // 2 and " " not in line
+                    and (w := _width(line)) >= _WRAP_MIN_WIDTH)
     if len(widths) < 4:
         return None
     best = max(widths, key=lambda w: sum(1 for x in widths if abs(x - w) <= 2))
