@@ -23,18 +23,9 @@ from dataclasses import dataclass, field
 
 KINDS = ("preamble", "overall", "proactive", "requests", "review", "problems", "other", "unknown")
 NARRATIVE_KINDS = ("overall", "problems")
-# Sections cut into segments: the narrative ones, and the whole text of a report without any heading
-# (kept and flagged as ``unknown`` rather than dropped).
+# Sections cut into segments: the narrative ones, and text of unknown kind (kept and flagged rather than
+# dropped); a text without any heading keeps all its parts (segmented_kinds).
 SEGMENTED_KINDS = NARRATIVE_KINDS + ("unknown",)
-
-
-def segmented_kinds(sections: list["Section"]) -> tuple[str, ...]:
-    """The kinds cut into segments. A text without any heading keeps every part after its preamble,
-    each under the kind it was placed in (a page that starts inside 依申请公开 is tagged and flagged,
-    never silently left out)."""
-    if any(s.heading for s in sections):
-        return SEGMENTED_KINDS
-    return tuple(k for k in KINDS if k != "preamble")
 # Outline order; requests and review share a rank because older outlines put 收费及减免 after 复议诉讼.
 _RANK = {"preamble": 0, "overall": 1, "proactive": 2, "requests": 3, "review": 3, "problems": 4, "other": 5, "unknown": 6}
 
@@ -473,10 +464,10 @@ def _fragment_parts(text: str, at: int, kind: str) -> list[tuple[str, int]]:
 
     A line whose cues name one kind only opens that part (statistics need two figures: one count in a
     sentence is the narrative's summary); lines naming none or several go on with the current part,
-    and enumerated measures (二是… / （四）… / 1、…) belong to the narrative they list. A fragment may start inside 主动公开, 依申请公开 or 复议诉讼 (a scraped page
-    cut mid-report), but once its narrative is open only the later parts (problems, other) follow.
-    A later sub-item of a part (（三）人大代表建议… before any other cue) says the fragment started
-    inside that part."""
+    and enumerated measures (二是… / （四）… / 1、…) belong to the narrative they list. A fragment may
+    start inside 主动公开, 依申请公开 or 复议诉讼 (a scraped page cut mid-report), but once its narrative
+    is open only the later parts (problems, other) follow. A later sub-item of a part (（三）人大代表建议…
+    before any other cue) says the fragment started inside that part, or in the one before it."""
     year = _REPORT_YEAR.search(text, 0, min(len(text), at + 200))
     modern = year is not None and int(year.group(1)) >= 2019
     parts: list[tuple[str, int]] = []
@@ -513,10 +504,10 @@ _INTRO_SENTENCE = re.compile(r"^(本(年度)?(报告|年报)|根据|依据|按�
                              r"联系(电话|地址|方式)|邮编|条例》[(（]以下简称|部分组成|内容包括|公布如下|报告如下|现予公布|特此|"
                              r"(年度|工作)报告[。如]|年报[。如]|(报告|总结)如下")
 _SENTENCE = re.compile(r"[^。！？!?]*[。！？!?]?")
-# Page furniture of any length: a breadcrumb trail (您现在所在的位置: 网站首页 > 政府信息公开 > …), a
-# metadata line (发布时间:… 来源:… 字体:[ ]).
 # A page's own summary of the report above it (导读:…), a copy of the text that follows.
 _SUMMARY = re.compile(r"(导读|摘要|内容提要)[:：]")
+# Page furniture of any length: a breadcrumb trail (您现在所在的位置: 网站首页 > 政府信息公开 > …), a
+# metadata line (发布时间:… 来源:… 字体:[ ]).
 _FURNITURE = re.compile(r"(当前|所在的?)位置|>.*>|(发布|发表|更新)(时间|日期)[:：]|来源[:：]|字体[:：]|浏览次数|索引号")
 _ENUMERATED = re.compile(r"^[(（]?[一二三四五六七八九十\d]{1,3}[)）、.．]")
 
@@ -637,3 +628,12 @@ def line_kinds(text: str, sections: list[Section]) -> list[tuple[str, str]]:
             kind = next((s.kind for s in reversed(sections) if s.start <= start), "preamble")
             out.append((line, kind))
     return out
+
+
+def segmented_kinds(sections: list[Section]) -> tuple[str, ...]:
+    """The kinds cut into segments. A text without any heading keeps every part after its preamble,
+    each under the kind it was placed in (a page that starts inside 依申请公开 is tagged and flagged,
+    never silently left out)."""
+    if any(s.heading for s in sections):
+        return SEGMENTED_KINDS
+    return tuple(k for k in KINDS if k != "preamble")
