@@ -438,3 +438,13 @@ def test_hard_wrapped_pdf_text_is_joined_into_sentences():
     # a title line and the metadata under it are not a wrapped sentence
     title = read_text(reports["ex-9a7cfc6bc337"]).text
     assert "楚门镇2014年政府信息公开年度报告\n" in title
+
+
+def test_pinyin_left_by_ruby_annotations_is_removed():
+    reports = {json.loads(l)["id"]: json.loads(l)["text"]
+               for l in open(Path(__file__).parents[1] / "corpora/corpus/reports.jsonl", encoding="utf-8")}
+    raw = reports["hv-23cde6a30aa3"]  # a 2017 page whose characters carry their pinyin: 發(fā)布時(shí)間
+    assert "發(fā)布時(shí)間" in raw
+    text = read_text(raw).text
+    assert "發布時間:2017-12-12" in text and "(fā)" not in text
+    assert read_text("详见附件(a)和(b)。").text == "详见附件(a)和(b)。"  # no tone mark: not pinyin

@@ -18,6 +18,10 @@ _INVISIBLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200d\u2060\ufeff]
 _SPACE = re.compile(r"[\t\u00a0\u1680\u2000-\u200a\u202f\u205f]")
 # Word bookmark anchors left by docx-to-text converters, e.g. "[bookmark: _GoBack]1．健全机制".
 _BOOKMARK = re.compile(r"\[bookmark: [^\]\n]*\]")
+# Pinyin that a page's ruby annotations leave after a character when flattened: 發(fā)布時(shí)間 → 發布時間.
+# A tone mark is required, so that a bracketed Latin word stays.
+_TONE = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ"
+_RUBY_PINYIN = re.compile(rf"(?<=[\u4e00-\u9fff])\([a-zü]{{0,5}}[{_TONE}][a-zü]{{0,5}}\)")
 
 # Rule 4: page furniture. Each pattern must match a whole (stripped) line.
 _SENTENCE = "。，,；;！!？"
@@ -128,6 +132,7 @@ def normalize(text: str) -> str:
     text = _SPACE.sub(" ", _INVISIBLE.sub("", text))
     while (unbookmarked := _BOOKMARK.sub("", text)) != text:  # repeat: removal can join a new one
         text = unbookmarked
+    text = _RUBY_PINYIN.sub("", text)
     lines = [line.strip() for line in text.split("\n")]
     lines = _join_wrapped([line for line in lines if not is_debris(line)])
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip("\n")
