@@ -227,10 +227,10 @@ def test_first_part_titled_information_disclosure_is_overall_when_a_proactive_pa
 # Measured on section gold v2 (160 reports read by hand; corpora/sections/gold_v2.jsonl): when it landed
 # all 0.902, flattened 0.901, spaced headings 0.935, no numbered headings 0.778, pre-2014 0.902. With the 40
 # blind-labelled pages added (reports the finder found no heading in, the hardest kind; 200 reports in all):
-# all 0.979, flattened 0.989, spaced 1.000, no numbered headings 0.973, pre-2014 0.975, none of these 0.979
+# all 0.981, flattened 0.989, spaced 1.000, no numbered headings 0.973, pre-2014 0.980, none of these 0.979
 # (docs/sections.md says what the rest is). Every group meets 0.97; "all" (enriched for hard pages) does not
 # meet 0.99, while reports drawn at random do (test_section_accuracy_on_held_out_random_reports).
-FLOORS = {"all": 0.976, "flattened": 0.986, "spaced_heading": 0.995, "no_numbered_heading": 0.97, "pre2014": 0.972,
+FLOORS = {"all": 0.979, "flattened": 0.986, "spaced_heading": 0.995, "no_numbered_heading": 0.97, "pre2014": 0.977,
           "regular": 0.975}
 
 
@@ -303,6 +303,8 @@ def test_old_outline_sub_headings_and_titles_found_in_blind_labelled_pages(corpu
     assert [k for k, _ in parts("ex-5f592559f42e")] == ["preamble", "proactive", "requests"]
     # a heading glued to a whole paragraph longer than 400 characters, prose ending in a title word (…成效)
     assert parts("hv-d779c37d2f29")[1] == ("overall", "一、概述20")
+    # a slogan outline, in a text with no other heading: each part's kind from its slogan
+    assert [k for k, _ in parts("hv-a62579fed357")] == ["preamble", "overall", "proactive", "problems"]
     # 一、綜述 and 一、信息公开工作推进情况 are overall titles
     assert parts("hv-c8fe8e730619")[1] == ("overall", "一、綜述\n2")
     assert parts("hv-1015edf4ff27")[1] == ("overall", "一、信息公开")

@@ -281,7 +281,32 @@ def find_headings(text: str) -> list[_Heading]:
         arabic = _in_outline_order(_candidates(text, arabic=True))
         if sum(1 for h in arabic if h.number) >= 2:  # an outline, not one numbered item
             return _in_outline_order(sorted(headings + arabic, key=lambda h: h.start))
+    if not headings:
+        return _slogan_outline(text)
     return headings
+
+
+# A slogan outline (一、健立组织，明确责任。 二、积极主动，公布信息。 三、发现问题，及时更改。): numbered lines of
+# their own whose words name no part. Read only in a text without any other heading, and only as a run
+# 一、二、… of at least two; each part's kind comes from its slogan.
+_SLOGAN = re.compile(rf"^([{_CN_NUM}]{{1,2}})、([^。！？!?]{{2,24}})[。.]?$")
+_SLOGAN_KINDS = (
+    ("problems", re.compile(r"问题|不足|差距|改进|整改|下一步|打算")),
+    ("proactive", re.compile(r"主动公开|公布信息|发布[^，,]{0,4}信息|公开(形式|内容|渠道|方式)")),
+    ("requests", re.compile(r"依申请|申请公开")),
+)
+
+
+def _slogan_outline(text: str) -> list[_Heading]:
+    run: list[_Heading] = []
+    for start, _end, line in _lines(text):
+        m = _SLOGAN.match(fold(line.strip()))
+        if not m or _number_value(m.group(1)) != len(run) + 1:
+            continue
+        slogan = m.group(2)
+        kind = next((k for k, pattern in _SLOGAN_KINDS if pattern.search(slogan)), "overall")
+        run.append(_Heading(kind, line.strip(), start + len(line) - len(line.lstrip()), m.group(1), strong=True))
+    return run if len(run) >= 2 else []
 
 
 def _candidates(text: str, arabic: bool) -> list[_Heading]:
