@@ -277,6 +277,9 @@ def test_a_headingless_fragment_is_placed_by_what_its_paragraphs_report(corpus_v
     # such a page is still tagged: every part of a headingless text is segmented, and flagged
     doc = Document.from_text(corpus_v2["hv-aba8c1a47f1e"])
     assert {s.section for s in doc.segments} == {"proactive"} and len(doc.segments) == 9
+    assert doc.audit.inferred == ["proactive"]  # what was placed, not the opening guess (overall)
+    sections, audit = find_sections(corpus_v2["hv-ac826f78e781"])
+    assert audit.inferred == ["requests", "overall"] and "parts requests > overall" in audit.warnings[0]
     assert doc.status == ("no_sections", "no recognisable heading: the whole text is one 'proactive' section "
                                          "(placed by what it reports)")
     # 2022: the 2019 outline keeps 依申请公开 inside 总体情况, but （三）人大代表建议… is a later

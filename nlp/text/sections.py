@@ -433,18 +433,17 @@ def _headingless(text: str, start_kind: str | None, audit: Audit, after: int = 0
     if at == len(text) and not _INTRO_SENTENCE.search(squash(text)):
         at = 0  # short lines only, no introduction: a narrative fragment of unknown kind, kept
     kind = start_kind or (_headingless_kind(text[at:]) if text[at:].strip() else "preamble")
-    if start_kind is None:
-        audit.warnings.append(f"no recognisable section heading; the text is one '{kind}' section"
-                              + (" after its introduction" if at else ""))
-        if kind not in ("unknown", "preamble"):
-            audit.inferred.append(kind)
     sections = [Section("preamble", "", 0, _rstrip_end(text, 0, at))] if at and kind != "preamble" else []
     parts = _fragment_parts(text, at, kind) if start_kind is None and kind == "overall" else [(kind, at)]
     for i, (part_kind, part_start) in enumerate(parts):
         part_end = parts[i + 1][1] if i + 1 < len(parts) else len(text)
         sections.append(Section(part_kind, "", part_start if sections else 0, _rstrip_end(text, part_start, part_end)))
-        if i and part_kind not in audit.inferred:
-            audit.inferred.append(part_kind)
+    if start_kind is None:  # what was placed, not the opening guess: a page may open inside 依申请公开
+        placed = list(dict.fromkeys(k for k, _ in parts))
+        audit.warnings.append("no recognisable section heading; the text is "
+                              + (f"one '{placed[0]}' section" if len(placed) == 1 else f"parts {' > '.join(placed)}")
+                              + (" after its introduction" if at else ""))
+        audit.inferred = [k for k in placed if k not in ("unknown", "preamble")]
     audit.missing = [k for k in NARRATIVE_KINDS if k not in {s.kind for s in sections}]
     return sections, audit
 
