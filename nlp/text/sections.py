@@ -21,6 +21,8 @@ import functools
 import re
 from dataclasses import dataclass, field
 
+from nlp.text.normalize import is_debris
+
 KINDS = ("preamble", "overall", "proactive", "requests", "review", "problems", "other", "unknown")
 NARRATIVE_KINDS = ("overall", "problems")
 # Sections cut into segments: the narrative ones, and text of unknown kind (kept and flagged rather than
@@ -530,24 +532,21 @@ _INTRO_SENTENCE = re.compile(r"^(本(年度)?(报告|年报)|根据|依据|按�
 _SENTENCE = re.compile(r"[^。！？!?]*[。！？!?]?")
 # A page's own summary of the report above it (导读:…), a copy of the text that follows.
 _SUMMARY = re.compile(r"(导读|摘要|内容提要)[:：]")
-# Page furniture of any length: a breadcrumb trail (您现在所在的位置: 网站首页 > 政府信息公开 > …), a
-# metadata line (发布时间:… 来源:… 字体:[ ]).
-_FURNITURE = re.compile(r"(当前|所在的?)位置|>.*>|(发布|发表|更新)(时间|日期)[:：]|来源[:：]|字体[:：]|浏览次数|索引号")
 _ENUMERATED = re.compile(r"^[(（]?[一二三四五六七八九十\d]{1,3}[)）、.．]")
 
 
 def _intro_end(text: str) -> int:
     """Where the narrative of a headingless text begins: after leading title lines and page furniture
-    (short lines without a sentence, other than an enumerated sub-heading), lines without Chinese, and
-    the introduction's sentences. ``len(text)`` when nothing else follows."""
+    (short lines without a sentence, other than an enumerated sub-heading; normalisation's furniture
+    patterns on the folded line), lines without Chinese, a 导读 copy, and the introduction's sentences. ``len(text)`` when nothing else follows."""
     for start, end, line in _lines(text):
         body = squash(line)
         if not body or not re.search(r"[\u4e00-\u9fff]", body):
             continue
         if len(body) <= 40 and not re.search(r"[。！？!?]", body) and not _ENUMERATED.match(body):
             continue
-        if _FURNITURE.search(body) and not re.search(r"[。！？!?]", body) or _SUMMARY.match(body):
-            continue
+        if is_debris(fold(line.strip())) or _SUMMARY.match(body):  # furniture normalisation kept (traditional
+            continue                                                  # script), or the page's 导读 copy
         pos = start + len(line) - len(line.lstrip())
         intro_end, others = pos, 0
         while pos < end and others < 4:  # asides inside the introduction (主管部门是…) are part of it
