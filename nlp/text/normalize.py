@@ -107,20 +107,26 @@ def _wrap_width(lines: list[str]) -> int | None:
     return best if near >= 4 and near * 5 >= len(widths) * 2 else None
 
 
+def _stops_mid_sentence(line: str, wrap: int) -> bool:
+    """A full-width prose line cut by the page: not a table row, a title, a metadata line or a heading."""
+    return (_width(line) >= wrap - 4 and " " not in line and "|" not in line
+            and re.search(r"[，,、。；;]", line) is not None  # a title or a metadata line has no punctuation
+            and not _SENTENCE_OVER.search(line) and _CONTINUES.match(line[-1]) is not None
+            and not (_ITEM_START.match(line) and not re.search(r"[，,。；;]", line)))  # 一、… heading (its 、 aside)
+
+
+def _continues_sentence(line: str) -> bool:
+    return bool(line) and _CONTINUES.match(line[0]) is not None and " " not in line[:8] and not _ITEM_START.match(line)
+
+
 def _join_wrapped(lines: list[str]) -> list[str]:
     wrap = _wrap_width(lines)
     if wrap is None:
         return lines
     out: list[str] = []
     for line in lines:
-        prev = out[-1] if out else ""
-        wrapped = (prev and _width(prev) >= wrap - 4 and " " not in prev and "|" not in prev
-                   and re.search(r"[，,、。；;]", prev)  # prose: a title or a metadata line has no punctuation
-                   and not _SENTENCE_OVER.search(prev) and _CONTINUES.match(prev[-1])
-                   and line and _CONTINUES.match(line[0]) and " " not in line[:8] and not _ITEM_START.match(line)
-                   and not (_ITEM_START.match(prev) and not re.search(r"[，,。；;]", prev)))
-        if wrapped:
-            out[-1] = prev + line
+        if out and out[-1] and _stops_mid_sentence(out[-1], wrap) and _continues_sentence(line):
+            out[-1] += line
         else:
             out.append(line)
     return out

@@ -477,11 +477,12 @@ _STATISTICS_KINDS = {"proactive", "requests", "review"}
 # Sub-headings that only the old outline's statistics parts have: (一)公开的主要内容 / (二)公开形式 inside
 # 主动公开政府信息情况, or a sub-part named for a part, (二)依申请公开政府信息情况. A fragment that opens at
 # a later one of those started in the part before it (主动公开 precedes 依申请公开, which precedes 复议诉讼).
-_PART_ITEMS = (
-    ("proactive", re.compile(r"^[(（]?[一二三四五六七八九十\d]{1,2}[)）、.．]([^。，,]{0,8}主动公开|公开的?主要内容|公开的?(形式|方式|载体|渠道))")),
-    ("requests", re.compile(r"^[(（]?[一二三四五六七八九十\d]{1,2}[)）、.．](依申请公开|政府信息公开申请)")),
-    ("review", re.compile(r"^[(（]?[一二三四五六七八九十\d]{1,2}[)）、.．](因政府信息公开)?(申请)?(行政复议|行政诉讼)")),
-)
+_ITEM_NUMBER = r"^[(（]?[一二三四五六七八九十\d]{1,2}[)）、.．]"
+_PART_ITEMS = tuple((kind, re.compile(_ITEM_NUMBER + words)) for kind, words in (
+    ("proactive", r"([^。，,]{0,8}主动公开|公开的?主要内容|公开的?(形式|方式|载体|渠道))"),
+    ("requests", r"(依申请公开|政府信息公开申请)"),
+    ("review", r"(因政府信息公开)?(申请)?(行政复议|行政诉讼)"),
+))
 _PRECEDING_PART = {"requests": "proactive", "review": "requests"}
 
 
