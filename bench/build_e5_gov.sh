@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Rebuild models/e5-gov (docs/bert.md, "The shipped model: e5-gov"): convert the base encoder, fine-tune its top
-# 3 layers + head on gold v2 train (dev: early stopping, thresholds), package the adapter, record test expectations.
+# 3 layers + head on the gold train split (dev: early stopping, thresholds), package the adapter, record test expectations.
 #   bash bench/build_e5_gov.sh [WORK_DIR]      # WORK_DIR default /tmp/e5-gov-build (about 200 MB)
 set -euo pipefail
 WORK=${1:-/tmp/e5-gov-build}

@@ -1,4 +1,4 @@
-"""Agreement between the first labelling pass and the blind second pass over gold test.
+"""Agreement between the first labelling pass and the blind second pass (gold v1/v2: test; v3: every segment).
 
     python corpora/gold/tools/agreement.py      # writes corpora/gold/agreement/agreement.json
 """
@@ -20,7 +20,8 @@ def read(path: Path) -> dict[str, dict]:
 
 def main() -> None:
     blocks = []
-    for suffix, title in (("", "gold v1 test"), ("_v2", "gold v2's new test segments")):
+    for suffix, title in (("", "gold v1 test"), ("_v2", "gold v2's new test segments"),
+                          ("_v3", "gold v3, every segment (all splits)")):
         if (DIR / f"second_pass{suffix}.jsonl").exists():
             blocks.append(report(suffix, title))
     readme = DIR.parent / "README.md"
@@ -45,13 +46,6 @@ def report(suffix: str, title: str) -> str:
                      f"{v['positives_first']} / {v['positives_second']} |")
     print("\n".join(lines) + "\n")
     return "\n".join(lines)
-    print(f"\n{suffix or '_v1'}: {result['n_segments']} segments; exact theme-set agreement "
-          f"{result['exact_theme_set_agreement']:.3f}; "
-          f"mean κ {result['mean_kappa']:.3f}\n")
-    print("| label | κ | % agreement | positives (1st / 2nd) |\n|---|---|---|---|")
-    for label, v in list(result["per_label"].items()) + [("boilerplate", result["boilerplate"])]:
-        kappa = "n/a" if v["kappa"] is None else f"{v['kappa']:.3f}"
-        print(f"| {label} | {kappa} | {100 * v['percent_agreement']:.1f} | {v['positives_first']} / {v['positives_second']} |")
 
 
 if __name__ == "__main__":

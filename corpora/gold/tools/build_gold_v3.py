@@ -1,0 +1,132 @@
+"""Add gold v3 to the gold files: corpus v2 reports that gold v1/v2 did not use, every segment labelled
+twice blind, every disagreement adjudicated.
+
+    python corpora/gold/tools/make_batches_v3.py    # once: work/v3/batch_*.jsonl
+    python corpora/gold/tools/build_gold_v3.py      # after the labels are in work/v3/
+
+Gold v1 and v2 rows are kept exactly as they are: re-cutting their reports with today's finder would move
+some segments, while their labels belong to the text annotators read. Only v3 rows are (re)written, so
+the build is idempotent. Inputs in ``work/v3/``, for each batch ``N``:
+- ``batch_N.jsonl``: the segments annotators saw (``make_batches_v3.py``);
+- ``labels_N.jsonl`` and ``second_N.jsonl``: the first pass and the blind second pass (different
+  annotators, neither seeing the other's labels);
+- ``adjudication.jsonl``: the decision for every segment where the passes differ, by an adjudicator who saw
+  both labellings in random order without knowing which pass was which.
+
+A report of a body already in gold goes to that body's split; reports of new bodies are split by body with
+v2's iterative stratification (20 % test, then 19 % of the rest dev), so test stays body-disjoint.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from pathlib import Path
+
+from build_gold_v2 import GOLD, LABEL_SET, WORK, assign_new, by_id, load_reports, read_jsonl  # sibling script: its folder is on the path when run
+
+from nlp.labels.assemble import attach, segment_report
+from nlp.labels.labelset import load_labelset
+from nlp.labels.splits import SPLITS, body_key
+
+V3 = WORK / "v3"
+# Reports labelled but left out, with why (found in reading after the batches were cut).
+EXCLUDED = {"hv-d3eb06718475": "injected gambling spam (www.248365365.com) inside a document title"}
+
+
+def write_jsonl(path: Path, rows: list[dict]) -> None:
+    with open(path, "w", encoding="utf-8") as f:
+        for row in rows:
+            f.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+def passes() -> tuple[dict[str, str], dict[str, dict], dict[str, dict], dict[str, str]]:
+    """id → segment text, first-pass labels, second-pass labels, id → batch number."""
+    texts, first, second, batch_of = {}, {}, {}, {}
+    for batch in sorted(V3.glob("batch_*.jsonl")):
+        n = batch.stem.split("_")[1]
+        ids = [row["id"] for row in read_jsonl(batch)]
+        texts.update({row["id"]: row["text"] for row in read_jsonl(batch)})
+        batch_of.update({i: n for i in ids})
+        for name, into in (("labels", first), ("second", second)):
+            got = by_id(V3 / f"{name}_{n}.jsonl")
+            if set(got) != set(ids):
+                raise SystemExit(f"work/v3/{name}_{n}.jsonl: {len(set(ids) - set(got))} segments of batch {n} "
+                                 f"unlabelled, {len(set(got) - set(ids))} ids not in it")
+            into.update({i: {"themes": sorted(got[i]["themes"]), "boilerplate": got[i]["boilerplate"]} for i in ids})
+    return texts, first, second, batch_of
+
+
+def main() -> None:
+    labelset = load_labelset(LABEL_SET)
+    texts, first, second, batch_of = passes()
+    adjudication = by_id(V3 / "adjudication.jsonl")
+    undecided = [i for i in first if first[i] != second[i] and i not in adjudication]
+    if undecided:
+        raise SystemExit(f"{len(undecided)} segments where the passes differ have no adjudication: {undecided[:5]}")
+
+    reports = load_reports()
+    wanted: dict[str, dict[str, str]] = defaultdict(dict)
+    for seg_id, text in texts.items():
+        wanted[seg_id.rsplit("#", 1)[0]][seg_id] = text
+    old = {split: [r for r in read_jsonl(GOLD / f"{split}.jsonl") if r.get("gold_version") != "v3"] for split in SPLITS}
+    old_docs = {r["doc_id"] for rows in old.values() for r in rows}
+    rows: dict[str, list[dict]] = defaultdict(list)
+    documents, dropped = {}, []
+    for doc_id, ids in sorted(wanted.items()):
+        if doc_id in EXCLUDED:
+            continue
+        if doc_id in old_docs:
+            raise SystemExit(f"{doc_id}: already in gold; v3 batches must hold new reports only")
+        report = reports[doc_id]
+        doc = segment_report(report)
+        meta = {"source": f"{'shared/corpus/' if doc_id.startswith(('ex-', 'seed-')) else 'corpora/corpus/'}"
+                          f"{report.origin}",
+                "url": report.meta.get("url"), "agency": report.meta.get("agency"),
+                "level": report.meta.get("level"), "year": report.meta.get("year")}
+        found = attach(doc, ids)
+        dropped += [i for i in ids if i not in found]
+        for seg_id, seg in sorted(found.items(), key=lambda kv: kv[1].start):
+            agreed = first[seg_id] == second[seg_id]
+            label = first[seg_id] if agreed else adjudication[seg_id]
+            rows[doc_id].append({"id": f"{doc_id}#{seg.index}", "doc_id": doc_id, "section": seg.section,
+                                 "heading": seg.heading, "text": seg.text, "start": seg.start, "end": seg.end,
+                                 "themes": sorted(label["themes"]), "boilerplate": label["boilerplate"],
+                                 "annotator": f"B{batch_of[seg_id]}+C{batch_of[seg_id]}",
+                                 "label_how": "first and blind second pass agree" if agreed
+                                 else "adjudicated after the blind second pass",
+                                 "label_set": LABEL_SET, **meta, "gold_version": "v3"})
+        documents[doc_id] = {"doc_id": doc_id, **meta, "text": doc.text}
+
+    # where each body already is (from the rows of gold v1/v2), so a known body keeps its side
+    body_split = {body_key(r): split for split, rs in old.items() for r in rs}
+    groups: dict[str, list[str]] = defaultdict(list)
+    for doc_id in rows:
+        groups[body_key(documents[doc_id])].append(doc_id)
+    known = {d: body_split[body] for body, docs in groups.items() if body in body_split for d in docs}
+    assignment = assign_new(groups, rows, labelset.ids, known)
+    split_file = GOLD / "split.json"
+    saved = json.loads(split_file.read_text(encoding="utf-8"))
+    assignment = {d: saved.get(d, s) for d, s in assignment.items()}  # never move an earlier assignment
+    split_file.write_text(json.dumps({**saved, **assignment}, ensure_ascii=False, indent=0, sort_keys=True),
+                          encoding="utf-8")
+
+    for split in SPLITS:
+        new = [dict(r, split=split) for d in sorted(rows) if assignment[d] == split for r in rows[d]]
+        write_jsonl(GOLD / f"{split}.jsonl", old[split] + new)
+    kept_docs = [d for d in read_jsonl(GOLD / "documents.jsonl") if d["doc_id"] not in documents]
+    write_jsonl(GOLD / "documents.jsonl", kept_docs + [documents[d] for d in sorted(documents)])
+    labelled = [r["id"] for rs in rows.values() for r in rs]
+    write_jsonl(GOLD / "agreement" / "first_pass_v3.jsonl",
+                [{"id": i, **first[i]} for i in sorted(first)])
+    write_jsonl(GOLD / "agreement" / "second_pass_v3.jsonl",
+                [{"id": i, **second[i]} for i in sorted(second)])
+    counts = {s: sum(len(rows[d]) for d in rows if assignment[d] == s) for s in SPLITS}
+    bodies = {s: len({body_key(documents[d]) for d in rows if assignment[d] == s}) for s in SPLITS}
+    print(f"gold v3: {len(labelled)} segments from {len(rows)} reports; per split {counts}; new-report bodies "
+          f"{bodies}; {sum(1 for i in first if first[i] != second[i])} adjudicated; "
+          f"{len(dropped)} labelled ids no longer a segment: {dropped[:10]}; left out: {sorted(EXCLUDED)}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,79 @@
+"""Select the segments of gold v3's new reports and cut them into annotation batches.
+
+    python corpora/gold/tools/make_batches_v3.py
+
+Candidates: every corpus v2 report (``corpora/corpus/reports.jsonl``) that gold v1/v2 has not used, minus
+pages with injected gambling spam. Per report, the same rule as v2's batches (``README.md``): every
+problems segment, a contiguous window of six overall segments (all of them when a report has eight or
+fewer), and every overall segment naming money, equipment or facilities with its neighbours (a substring
+search that only finds candidates for the rare ``funding`` label; every label is decided by reading).
+Reports are dealt round-robin into batches so each batch mixes levels and years. Writes
+``work/v3/batch_*.jsonl`` (the segments annotators see) and prints the counts.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import re
+from pathlib import Path
+
+from build_gold_v2 import GOLD, load_reports, read_jsonl  # sibling script: its folder is on the path when run
+
+from nlp.labels.assemble import segment_report
+
+V3 = GOLD / "work" / "v3"
+SPAM = re.compile(r"博彩|娱乐城|彩票|bet365|BET\d|百家乐|真人(娱乐|视讯)|棋牌|时时彩|六合彩|威尼斯人|葡京|太阳城|赌场", re.I)
+FUNDING_CUES = re.compile(r"经费|资金|设备|投入|硬件|设施|电脑|机房|财力|物力")
+WINDOW, ALL_UP_TO = 6, 8
+
+
+def chosen(segments: list, doc_id: str) -> list:
+    """The segments of one report given to annotators, in reading order."""
+    overall = [s for s in segments if s.section == "overall"]
+    keep = {s.index for s in segments if s.section == "problems"}
+    if len(overall) <= ALL_UP_TO:
+        keep |= {s.index for s in overall}
+    else:
+        start = random.Random(int(hashlib.sha1(doc_id.encode()).hexdigest(), 16)).randrange(len(overall) - WINDOW + 1)
+        keep |= {s.index for s in overall[start:start + WINDOW]}
+    for i, s in enumerate(overall):
+        if FUNDING_CUES.search(s.text):
+            keep |= {n.index for n in overall[max(0, i - 1): i + 2]}
+    return [s for s in segments if s.index in keep]
+
+
+def main(n_batches: int = 4) -> None:
+    if any(V3.glob("batch_*.jsonl")):  # once the batches are labelled, their reports are in gold: never re-cut
+        raise SystemExit(f"{V3}: batches exist already; they are what annotators labelled")
+    used = {row["doc_id"] for row in read_jsonl(GOLD / "documents.jsonl")}
+    used |= set(json.loads((GOLD / "split.json").read_text(encoding="utf-8")))
+    picked, spam = [], []
+    corpus_v2 = {json.loads(line)["id"] for line in open(GOLD.parent / "corpus" / "reports.jsonl", encoding="utf-8")}
+    for doc_id, report in sorted(load_reports().items()):
+        if doc_id in used or doc_id not in corpus_v2:
+            continue
+        doc = segment_report(report)
+        if SPAM.search(doc.text):
+            spam.append(report.doc_id)
+            continue
+        rows = [{"id": f"{doc.doc_id}#{s.index}", "doc_id": doc.doc_id, "section": s.section, "heading": s.heading,
+                 "text": s.text, "url": report.meta.get("url")} for s in chosen(doc.segments, doc.doc_id)]
+        if rows:
+            picked.append((report.meta.get("level") or "", report.meta.get("year") or 0, rows))
+    picked.sort(key=lambda p: (p[0], p[1], p[2][0]["doc_id"]))
+    batches: list[list[dict]] = [[] for _ in range(n_batches)]
+    for i, (_level, _year, rows) in enumerate(picked):
+        min(batches, key=len).extend(rows) if i >= n_batches else batches[i].extend(rows)
+    V3.mkdir(parents=True, exist_ok=True)
+    for n, rows in enumerate(batches, start=15):
+        with open(V3 / f"batch_{n}.jsonl", "w", encoding="utf-8") as f:
+            for row in rows:
+                f.write(json.dumps(row, ensure_ascii=False) + "\n")
+    print(f"{sum(len(b) for b in batches)} segments of {len(picked)} reports in {n_batches} batches "
+          f"({', '.join(str(len(b)) for b in batches)}); left out for spam: {len(spam)} {spam}")
+
+
+if __name__ == "__main__":
+    main()
