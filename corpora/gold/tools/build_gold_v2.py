@@ -59,6 +59,22 @@ def load_reports() -> dict[str, CorpusReport]:
 
 
 
+def report_meta(report: CorpusReport) -> dict:
+    """Where a gold report comes from: its source file, url, issuing body, level and year."""
+    shared = report.doc_id.startswith(("ex-", "seed-"))
+    return {"source": f"{'shared/corpus/' if shared else 'corpora/corpus/'}{report.origin}",
+            "url": report.meta.get("url"), "agency": report.meta.get("agency"),
+            "level": report.meta.get("level"), "year": report.meta.get("year")}
+
+
+def gold_row(doc_id: str, seg, themes: list[str], boilerplate: bool, annotator: str, label_how: str,
+             meta: dict, version: str) -> dict:
+    """One gold row: the segment as the project cut it, its hand label and the report's provenance."""
+    return {"id": f"{doc_id}#{seg.index}", "doc_id": doc_id, "section": seg.section, "heading": seg.heading,
+            "text": seg.text, "start": seg.start, "end": seg.end, "themes": themes, "boilerplate": boilerplate,
+            "annotator": annotator, "label_how": label_how, "label_set": LABEL_SET, **meta, "gold_version": version}
+
+
 def first_pass() -> tuple[dict[str, dict], dict[str, str]]:
     """id → label (with annotator and how), id → segment text, from the v2 batches."""
     labels, texts = {}, {}
@@ -125,19 +141,13 @@ def main() -> None:
             continue
         report = reports[doc_id]
         doc = segment_report(report)
-        meta = {"source": f"{'shared/corpus/' if doc_id.startswith(('ex-', 'seed-')) else 'corpora/corpus/'}"
-                          f"{report.origin}",
-                "url": report.meta.get("url"), "agency": report.meta.get("agency"),
-                "level": report.meta.get("level"), "year": report.meta.get("year")}
+        meta = report_meta(report)
         found = attach(doc, ids)
         dropped += [i for i in ids if i not in found]
         for seg_id, seg in sorted(found.items(), key=lambda kv: kv[1].start):
             lab = labels[seg_id]
-            rows[doc_id].append({"id": f"{doc_id}#{seg.index}", "doc_id": doc_id, "section": seg.section,
-                                 "heading": seg.heading, "text": seg.text, "start": seg.start, "end": seg.end,
-                                 "themes": lab["themes"], "boilerplate": lab["boilerplate"],
-                                 "annotator": lab["annotator"], "label_how": lab["label_how"],
-                                 "label_set": LABEL_SET, **meta, "gold_version": "v2"})
+            rows[doc_id].append(gold_row(doc_id, seg, lab["themes"], lab["boilerplate"], lab["annotator"],
+                                         lab["label_how"], meta, "v2"))
         documents[doc_id] = {"doc_id": doc_id, **meta, "text": doc.text}
 
     split_file = GOLD / "split.json"

@@ -23,7 +23,9 @@ import json
 from collections import defaultdict
 from pathlib import Path
 
-from build_gold_v2 import GOLD, LABEL_SET, WORK, assign_new, by_id, load_reports, read_jsonl  # sibling script: its folder is on the path when run
+# build_gold_v2 is the sibling script: its folder is on the path when this one runs
+from build_gold_v2 import (GOLD, LABEL_SET, WORK, assign_new, by_id, gold_row, load_reports, read_jsonl,
+                           report_meta)
 
 from nlp.labels.assemble import attach, segment_report
 from nlp.labels.labelset import load_labelset
@@ -45,8 +47,9 @@ def passes() -> tuple[dict[str, str], dict[str, dict], dict[str, dict], dict[str
     texts, first, second, batch_of = {}, {}, {}, {}
     for batch in sorted(V3.glob("batch_*.jsonl")):
         n = batch.stem.split("_")[1]
-        ids = [row["id"] for row in read_jsonl(batch)]
-        texts.update({row["id"]: row["text"] for row in read_jsonl(batch)})
+        segments = read_jsonl(batch)
+        ids = [row["id"] for row in segments]
+        texts.update({row["id"]: row["text"] for row in segments})
         batch_of.update({i: n for i in ids})
         for name, into in (("labels", first), ("second", second)):
             got = by_id(V3 / f"{name}_{n}.jsonl")
@@ -80,22 +83,16 @@ def main() -> None:
             raise SystemExit(f"{doc_id}: already in gold; v3 batches must hold new reports only")
         report = reports[doc_id]
         doc = segment_report(report)
-        meta = {"source": f"{'shared/corpus/' if doc_id.startswith(('ex-', 'seed-')) else 'corpora/corpus/'}"
-                          f"{report.origin}",
-                "url": report.meta.get("url"), "agency": report.meta.get("agency"),
-                "level": report.meta.get("level"), "year": report.meta.get("year")}
+        meta = report_meta(report)
         found = attach(doc, ids)
         dropped += [i for i in ids if i not in found]
         for seg_id, seg in sorted(found.items(), key=lambda kv: kv[1].start):
             agreed = first[seg_id] == second[seg_id]
             label = first[seg_id] if agreed else adjudication[seg_id]
-            rows[doc_id].append({"id": f"{doc_id}#{seg.index}", "doc_id": doc_id, "section": seg.section,
-                                 "heading": seg.heading, "text": seg.text, "start": seg.start, "end": seg.end,
-                                 "themes": sorted(label["themes"]), "boilerplate": label["boilerplate"],
-                                 "annotator": f"B{batch_of[seg_id]}+C{batch_of[seg_id]}",
-                                 "label_how": "first and blind second pass agree" if agreed
-                                 else "adjudicated after the blind second pass",
-                                 "label_set": LABEL_SET, **meta, "gold_version": "v3"})
+            rows[doc_id].append(gold_row(doc_id, seg, sorted(label["themes"]), label["boilerplate"],
+                                         f"B{batch_of[seg_id]}+C{batch_of[seg_id]}",
+                                         "first and blind second pass agree" if agreed
+                                         else "adjudicated after the blind second pass", meta, "v3"))
         documents[doc_id] = {"doc_id": doc_id, **meta, "text": doc.text}
 
     # where each body already is (from the rows of gold v1/v2), so a known body keeps its side

@@ -19,7 +19,7 @@ import random
 import re
 from pathlib import Path
 
-from build_gold_v2 import GOLD, load_reports, read_jsonl  # sibling script: its folder is on the path when run
+from build_gold_v2 import CORPUS_V2, GOLD, load_reports, read_jsonl  # sibling script: its folder is on the path when run
 
 from nlp.labels.assemble import segment_report
 
@@ -50,7 +50,7 @@ def main(n_batches: int = 4) -> None:
     used = {row["doc_id"] for row in read_jsonl(GOLD / "documents.jsonl")}
     used |= set(json.loads((GOLD / "split.json").read_text(encoding="utf-8")))
     picked, spam = [], []
-    corpus_v2 = {json.loads(line)["id"] for line in open(GOLD.parent / "corpus" / "reports.jsonl", encoding="utf-8")}
+    corpus_v2 = {json.loads(line)["id"] for line in open(CORPUS_V2, encoding="utf-8")}
     for doc_id, report in sorted(load_reports().items()):
         if doc_id in used or doc_id not in corpus_v2:
             continue
@@ -65,7 +65,7 @@ def main(n_batches: int = 4) -> None:
     picked.sort(key=lambda p: (p[0], p[1], p[2][0]["doc_id"]))
     batches: list[list[dict]] = [[] for _ in range(n_batches)]
     for i, (_level, _year, rows) in enumerate(picked):
-        min(batches, key=len).extend(rows) if i >= n_batches else batches[i].extend(rows)
+        (batches[i] if i < n_batches else min(batches, key=len)).extend(rows)  # one report each first, then the shortest
     V3.mkdir(parents=True, exist_ok=True)
     for n, rows in enumerate(batches, start=15):
         with open(V3 / f"batch_{n}.jsonl", "w", encoding="utf-8") as f:
