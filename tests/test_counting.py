@@ -2,6 +2,8 @@
 
 import itertools
 import re
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -9,6 +11,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 
 from nlp.io.corpus import iter_reports
 from nlp.models.counting import NgramCounter
+from nlp.models.pipelines import vectorizer
 from nlp.models.registry import load_model
 from nlp.text.document import Document
 from nlp.text.inputs import SegmentInput
@@ -47,17 +50,17 @@ def test_counts_equal_scikit_learn_on_real_segments(corpus_frames, part):
     blocks = [b for b in getattr(model, part).pipeline_.blocks if b["kind"] == "tfidf"]
     assert {b["column"] for b in blocks} >= {"words", "chars"}
     for block in blocks:
-        counter = NgramCounter.from_vectorizer(block["vectorizer"])
+        counter = NgramCounter.from_params(block["params"], block["vocabulary"])
         assert counter is not None, f"{part}/{block['column']}: analyser not covered, tagging would be slow"
         texts = frames[part][block["column"]].tolist()
-        assert_same_matrix(counter.counts(texts), sklearn_counts(block["vectorizer"], texts))
+        assert_same_matrix(counter.counts(texts), sklearn_counts(vectorizer(block), texts))
 
 
 def test_loaded_pipeline_scores_equal_scikit_learn_transform(corpus_frames):
     model, frames = corpus_frames
     pipeline, frame = model.themes.pipeline_, frames["themes"]
     fast = pipeline.transform(frame)
-    slow = np.hstack([b["vectorizer"].transform(frame[b["column"]]).toarray() if b["kind"] == "tfidf" else
+    slow = np.hstack([vectorizer(b).transform(frame[b["column"]]).toarray() if b["kind"] == "tfidf" else
                       (frame[b["columns"]].to_numpy(float) - b["mean"]) / b["scale"] for b in pipeline.blocks])
     assert np.array_equal(fast.toarray(), slow)
 
@@ -102,3 +105,13 @@ def test_whitespace_split_is_the_token_pattern():
             continue
         text = f"a{chr(point)}b"
         assert text.split() == pattern.findall(text), hex(point)
+
+
+def test_tagging_with_a_loaded_linear_model_never_imports_scikit_learn():
+    """Its import (0.7 s, SciPy's statistics with it) was half the cold start; prediction needs none of it."""
+    code = ("import sys, nlp; doc = nlp.load('default')(sys.argv[1]); "
+            "assert any(s.themes for s in doc.segments), 'no themes'; "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] == 'sklearn'))")
+    seed = next((ROOT / "corpora" / "samples").glob("*.txt"))
+    out = subprocess.run([sys.executable, "-c", code, str(seed)], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]", out

@@ -8,6 +8,7 @@ run code when loaded, and ``card.json`` + ``README.md`` (the model card).
 
 from __future__ import annotations
 
+import inspect
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +31,30 @@ class Predictions:
     scores: np.ndarray
     boilerplate: np.ndarray
     boilerplate_scores: np.ndarray
+
+
+class Estimator:
+    """scikit-learn's estimator protocol for this package's estimators: ``get_params``/``set_params`` from the
+    parameters of ``__init__`` (so ``sklearn.base.clone`` and saved configs work), without importing
+    scikit-learn, which a loaded model never needs for tagging and which takes 0.7 s to import."""
+
+    @classmethod
+    def _param_names(cls) -> list[str]:
+        return sorted(name for name in inspect.signature(cls.__init__).parameters if name != "self")
+
+    def get_params(self, deep: bool = True) -> dict:
+        return {name: getattr(self, name) for name in self._param_names()}
+
+    def set_params(self, **params):
+        unknown = set(params) - set(self._param_names())
+        if unknown:
+            raise ValueError(f"{type(self).__name__} has no parameters {sorted(unknown)}")
+        for name, value in params.items():
+            setattr(self, name, value)
+        return self
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in self.get_params().items())})"
 
 
 class ModelError(ValueError):

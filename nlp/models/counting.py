@@ -79,16 +79,25 @@ class NgramCounter:
     @classmethod
     def from_vectorizer(cls, vectorizer) -> "NgramCounter | None":
         """A counter reproducing ``vectorizer`` (fitted), or ``None`` if its analyser is not one covered here."""
-        p = vectorizer.get_params()
+        if not hasattr(vectorizer, "vocabulary_"):
+            return None
+        return cls.from_params(vectorizer.get_params(), vectorizer.vocabulary_)
+
+    @classmethod
+    def from_params(cls, params: dict, vocabulary: dict[str, int]) -> "NgramCounter | None":
+        """A counter for a vectoriser of ``params`` (``TfidfVectorizer.get_params()``, or the subset a saved
+        pipeline keeps; absent ones take scikit-learn's defaults) fitted to ``vocabulary``, or ``None``."""
+        p = {"preprocessor": None, "tokenizer": None, "stop_words": None, "input": "content", "binary": False,
+             "strip_accents": None, "lowercase": True, **params}
         min_n, max_n = p["ngram_range"]
         plain = (p["preprocessor"] is None and p["tokenizer"] is None and p["strip_accents"] is None
                  and p["stop_words"] is None and not p["binary"] and p["input"] == "content" and min_n == 1)
-        if not plain or not hasattr(vectorizer, "vocabulary_"):
+        if not plain:
             return None
         if p["analyzer"] == "char" and max_n <= 3:
-            return cls("char", max_n, vectorizer.vocabulary_, p["lowercase"])
+            return cls("char", max_n, vocabulary, p["lowercase"])
         if p["analyzer"] == "word" and p["token_pattern"] == r"\S+" and max_n <= 2:
-            return cls("word", max_n, vectorizer.vocabulary_, p["lowercase"])
+            return cls("word", max_n, vocabulary, p["lowercase"])
         return None
 
     def counts(self, texts: Sequence[str]) -> sp.csr_matrix:

@@ -114,12 +114,14 @@ def frame(records: Sequence[SegmentInput], tokenizer: Tokenizer, references: dic
     """
     texts = [r.text for r in records]
     tokens = [r.tokens if r.tokens is not None else tokenizer(r.text) for r in records]
+    # segments of one part share its heading: each distinct heading is tokenised once per batch
+    heading_words = {tail: "".join(f" h={w}" for w in tokenizer(tail))
+                     for tail in {_heading_tail(r.heading or "") for r in records}}
     columns: dict[str, object] = {
         # masking the joined tokens masks each token: a space ends every number and counter word
         "words": [mask_numbers(" ".join(t)) for t in tokens],
         "chars": [mask_numbers(t) for t in texts],
-        "context": [" ".join([f"section={r.section or 'none'}"] + [f"h={w}" for w in tokenizer(_heading_tail(r.heading or ""))])
-                    for r in records],
+        "context": [f"section={r.section or 'none'}" + heading_words[_heading_tail(r.heading or "")] for r in records],
         "cues": [cue_hits(t, cue_words) for t in texts],
     }
     extra: list[str] = []

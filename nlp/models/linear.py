@@ -10,21 +10,13 @@ from __future__ import annotations
 
 import warnings
 from pathlib import Path
-
 from typing import Sequence
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator
-from sklearn.compose import ColumnTransformer
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
-from sklearn.multiclass import OneVsRestClassifier
-from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import MultiLabelBinarizer, StandardScaler
 
 from nlp.labels.labelset import LabelSet
-from nlp.models.base import ModelError, Predictions, TaggerModel
+from nlp.models.base import Estimator, ModelError, Predictions, TaggerModel
 from nlp.models.card import read_card
 from nlp.models.features import NUMERIC_COLUMNS, frame
 from nlp.models.pipelines import load_pipeline, save_pipeline
@@ -39,6 +31,8 @@ REUSE_FILE = "reuse.safetensors"  # the optional `families` boilerplate features
 
 
 def _text_views(word_ngrams=(1, 2), char_ngrams=(1, 3), min_df=1, max_features=None) -> list:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
     return [
         ("words", TfidfVectorizer(token_pattern=r"\S+", lowercase=False, ngram_range=word_ngrams,
                                   min_df=min_df, max_features=max_features, sublinear_tf=True), "words"),
@@ -49,7 +43,7 @@ def _text_views(word_ngrams=(1, 2), char_ngrams=(1, 3), min_df=1, max_features=N
     ]
 
 
-def _compact(pipeline: Pipeline) -> None:
+def _compact(pipeline) -> None:
     """Make fitted vectorizers small on disk: drop the pruned-term sets (kept only for
     introspection) and store vocabulary indices as plain ints, not one numpy scalar each."""
     for _, transformer, _ in pipeline.named_steps["features"].transformers_:
@@ -75,7 +69,7 @@ def out_of_fold(estimator, records: Sequence[SegmentInput], targets: Sequence, g
     return scores
 
 
-class LinearTagger(BaseEstimator):
+class LinearTagger(Estimator):
     """Multi-label theme tagger: word, character and section/heading TF-IDF + one-vs-rest logistic regression."""
 
     def __init__(self, C: float = 4.0, class_weight: str | None = "balanced", word_ngrams=(1, 2),
@@ -98,6 +92,12 @@ class LinearTagger(BaseEstimator):
         return frame(records, default_tokenizer(self.tokenizer), cue_words=self.cue_words)
 
     def fit(self, records: Sequence[SegmentInput], themes: Sequence[Sequence[str]], labels: Sequence[str]):
+        from sklearn.compose import ColumnTransformer
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.multiclass import OneVsRestClassifier
+        from sklearn.pipeline import Pipeline
+        from sklearn.preprocessing import MultiLabelBinarizer
+
         self.labels_ = list(labels)
         binarizer = MultiLabelBinarizer(classes=self.labels_)
         y = binarizer.fit_transform(themes)
@@ -133,6 +133,8 @@ class LinearTagger(BaseEstimator):
         ``prior`` adds (scores, themes) of more held-out segments, e.g. out-of-fold scores on
         train, because a few hundred dev segments alone make rare labels' thresholds noisy.
         """
+        from sklearn.preprocessing import MultiLabelBinarizer
+
         binarizer = MultiLabelBinarizer(classes=self.labels_)
         y = binarizer.fit_transform(themes)
         scores = self.predict_proba(records)
@@ -150,7 +152,7 @@ class LinearTagger(BaseEstimator):
         return self.decide(self.predict_proba(records))
 
 
-class BoilerplateDetector(BaseEstimator):
+class BoilerplateDetector(Estimator):
     """Stock-text classifier: n-gram document frequency across reports, specificity cues and text TF-IDF.
 
     ``references`` maps ``"word4"`` and ``"char8"`` to :class:`~nlp.reuse.ngrams.NgramReference`
@@ -176,6 +178,11 @@ class BoilerplateDetector(BaseEstimator):
         return frame(records, default_tokenizer(self.tokenizer), self.references, with_signals=True, reuse=self.reuse)
 
     def fit(self, records: Sequence[SegmentInput], boilerplate: Sequence[bool]):
+        from sklearn.compose import ColumnTransformer
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.pipeline import Pipeline
+        from sklearn.preprocessing import StandardScaler
+
         signals = list(NUMERIC_COLUMNS) + (list(self.reuse.columns) if self.reuse is not None else [])
         columns = [("signals", StandardScaler(), signals)]
         if self.use_text:

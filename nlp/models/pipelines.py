@@ -2,10 +2,12 @@
 
 A fitted pipeline here is always TF-IDF vectorisers and a scaler over named columns, then logistic
 regression (one-vs-rest for themes). Saving keeps exactly what prediction needs: each vectoriser's
-parameters, vocabulary and idf, the scaler's mean and scale, the coefficients. Loading rebuilds the
-vectorisers with scikit-learn; their n-grams are counted in numpy (:mod:`nlp.models.counting`, the same
-counts) and weighted by scikit-learn's TF-IDF step, and the rest is numpy. Nothing in the file can run code, and loading does not import skops, whose scan of trusted
-types made every cold start several seconds long.
+parameters, vocabulary and idf, the scaler's mean and scale, the coefficients. Loading imports neither
+skops (whose scan of trusted types made every cold start several seconds long) nor scikit-learn (0.7 s
+of imports, SciPy's statistics among them, for nothing prediction needs): n-grams are counted in numpy
+(:mod:`nlp.models.counting`, scikit-learn's counts), weighted as scikit-learn's TF-IDF step weights
+them, and the rest is numpy. scikit-learn's own vectoriser is built only for an analyser the counter does
+not cover. Nothing in the file can run code.
 """
 
 from __future__ import annotations
@@ -28,7 +30,8 @@ class LinearPipeline:
     """``predict_proba(frame)`` of a saved pipeline: the same numbers as the scikit-learn pipeline it came from."""
 
     def __init__(self, blocks: list[dict], coef: np.ndarray, intercept: np.ndarray, multilabel: bool):
-        self.blocks = blocks          # {"kind": "tfidf", "column", "vectorizer"} | {"kind": "scaler", "columns", "mean", "scale"}
+        # {"kind": "tfidf", "column", "params", "vocabulary", "idf"} | {"kind": "scaler", "columns", "mean", "scale"}
+        self.blocks = blocks
         self.coef = coef              # [n_outputs, n_features]
         self.intercept = intercept    # [n_outputs]
         self.multilabel = multilabel  # one-vs-rest themes (one probability per label) or one binary classifier
@@ -51,19 +54,52 @@ class LinearPipeline:
 
 def _tfidf(block: dict, texts: pd.Series) -> sp.csr_matrix:
     """The block's TF-IDF matrix; counted in numpy (:mod:`nlp.models.counting`) where the analyser allows."""
-    vectorizer = block["vectorizer"]
     if "counter" not in block:
-        block["counter"] = NgramCounter.from_vectorizer(vectorizer)
+        block["counter"] = NgramCounter.from_params(block["params"], block["vocabulary"])
     if block["counter"] is None:
-        return vectorizer.transform(texts)
-    return vectorizer._tfidf.transform(block["counter"].counts(texts.tolist()), copy=False)
+        return vectorizer(block).transform(texts)
+    return _weight(block["counter"].counts(texts.tolist()), block["params"], block["idf"])
 
 
-def _tfidf_spec(name: str, vectorizer) -> tuple[dict, np.ndarray | None]:
-    params = {k: v for k, v in vectorizer.get_params().items() if k in _TFIDF_PARAMS}
-    vocabulary = sorted(vectorizer.vocabulary_, key=vectorizer.vocabulary_.get)
-    idf = np.asarray(vectorizer.idf_) if vectorizer.use_idf else None
-    return {"kind": "tfidf", "name": name, "params": params, "vocabulary": vocabulary}, idf
+def _weight(counts: sp.csr_matrix, params: dict, idf: np.ndarray | None) -> sp.csr_matrix:
+    """``TfidfTransformer.transform``'s steps on a count matrix, in place: sublinear tf, idf, row norm."""
+    if params["sublinear_tf"]:
+        np.log(counts.data, counts.data)
+        counts.data += 1.0
+    if idf is not None:
+        counts.data *= idf[counts.indices]
+    if params["norm"] is not None:
+        sizes = counts.data * counts.data if params["norm"] == "l2" else np.abs(counts.data)
+        # Row sums as a sparse product with ones: added one by one in row order, as scikit-learn's loop
+        # adds them, so the scores are the same to the last bit (numpy's pairwise sums differ in it).
+        norms = sp.csr_matrix((sizes, counts.indices, counts.indptr), shape=counts.shape) @ np.ones(counts.shape[1])
+        if params["norm"] == "l2":
+            norms = np.sqrt(norms)
+        norms[norms == 0.0] = 1.0
+        counts.data /= np.repeat(norms, np.diff(counts.indptr))
+    return counts
+
+
+def vectorizer(block: dict):
+    """The block as a fitted scikit-learn ``TfidfVectorizer``, built on first use (saving, other analysers)."""
+    if "vectorizer" not in block:
+        from sklearn.feature_extraction.text import TfidfTransformer, TfidfVectorizer
+
+        params = block["params"]
+        built = TfidfVectorizer(**params)
+        built.vocabulary_ = block["vocabulary"]
+        # The weighting step, fitted on no document (its shape only), then given the saved idf.
+        built._tfidf = TfidfTransformer(norm=params["norm"], use_idf=params["use_idf"], smooth_idf=params["smooth_idf"],
+                                        sublinear_tf=params["sublinear_tf"]).fit(sp.csr_matrix((1, len(block["vocabulary"]))))
+        if params["use_idf"]:
+            built._tfidf.idf_ = block["idf"]
+        block["vectorizer"] = built
+    return block["vectorizer"]
+
+
+def _tfidf_spec(name: str, params: dict, vocabulary: dict[str, int]) -> dict:
+    return {"kind": "tfidf", "name": name, "params": {k: v for k, v in params.items() if k in _TFIDF_PARAMS},
+            "vocabulary": sorted(vocabulary, key=vocabulary.get)}
 
 
 def save_pipeline(pipeline, path: str | Path) -> None:
@@ -71,48 +107,45 @@ def save_pipeline(pipeline, path: str | Path) -> None:
     :class:`LinearPipeline` loaded earlier."""
     from safetensors.numpy import save_file
 
+    blocks, tensors = [], {}
     if isinstance(pipeline, LinearPipeline):
-        blocks, tensors = [], {"coef": pipeline.coef, "intercept": pipeline.intercept}
+        tensors = {"coef": pipeline.coef, "intercept": pipeline.intercept}
         for i, block in enumerate(pipeline.blocks):
             name = f"block{i}"
             if block["kind"] == "tfidf":
-                spec, idf = _tfidf_spec(name, block["vectorizer"])
-                blocks.append(spec | {"column": block["column"]})
-                if idf is not None:
-                    tensors[f"{name}.idf"] = idf
+                blocks.append(_tfidf_spec(name, block["params"], block["vocabulary"]) | {"column": block["column"]})
+                if block["idf"] is not None:
+                    tensors[f"{name}.idf"] = block["idf"]
             else:
                 blocks.append({"kind": "scaler", "name": name, "columns": block["columns"]})
                 tensors[f"{name}.mean"], tensors[f"{name}.scale"] = block["mean"], block["scale"]
-        meta = {"format": FORMAT, "blocks": blocks, "multilabel": pipeline.multilabel}
-        save_file(tensors, str(path), metadata={"pipeline": json.dumps(meta, ensure_ascii=False)})
-        return
-    features, clf = pipeline.named_steps["features"], pipeline.named_steps["clf"]
-    blocks, tensors = [], {}
-    for name, transformer, columns in features.transformers_:
-        if transformer == "drop" or name == "remainder":
-            continue
-        kind = type(transformer).__name__
-        if kind == "TfidfVectorizer":
-            spec, idf = _tfidf_spec(name, transformer)
-            blocks.append(spec | {"column": columns})
-            if idf is not None:
-                tensors[f"{name}.idf"] = idf
-        elif kind == "StandardScaler":
-            blocks.append({"kind": "scaler", "name": name, "columns": list(columns)})
-            tensors[f"{name}.mean"] = np.asarray(transformer.mean_, dtype=np.float64)
-            tensors[f"{name}.scale"] = np.asarray(transformer.scale_, dtype=np.float64)
-        else:
-            raise TypeError(f"cannot save a pipeline step of type {kind}")
-    estimators = getattr(clf, "estimators_", [clf])
-    tensors["coef"] = np.vstack([e.coef_ for e in estimators]).astype(np.float64)
-    tensors["intercept"] = np.concatenate([e.intercept_ for e in estimators]).astype(np.float64)
-    meta = {"format": FORMAT, "blocks": blocks, "multilabel": hasattr(clf, "estimators_")}
+        multilabel = pipeline.multilabel
+    else:
+        features, clf = pipeline.named_steps["features"], pipeline.named_steps["clf"]
+        for name, transformer, columns in features.transformers_:
+            if transformer == "drop" or name == "remainder":
+                continue
+            kind = type(transformer).__name__
+            if kind == "TfidfVectorizer":
+                blocks.append(_tfidf_spec(name, transformer.get_params(), transformer.vocabulary_) | {"column": columns})
+                if transformer.use_idf:
+                    tensors[f"{name}.idf"] = np.asarray(transformer.idf_)
+            elif kind == "StandardScaler":
+                blocks.append({"kind": "scaler", "name": name, "columns": list(columns)})
+                tensors[f"{name}.mean"] = np.asarray(transformer.mean_, dtype=np.float64)
+                tensors[f"{name}.scale"] = np.asarray(transformer.scale_, dtype=np.float64)
+            else:
+                raise TypeError(f"cannot save a pipeline step of type {kind}")
+        estimators = getattr(clf, "estimators_", [clf])
+        tensors["coef"] = np.vstack([e.coef_ for e in estimators]).astype(np.float64)
+        tensors["intercept"] = np.concatenate([e.intercept_ for e in estimators]).astype(np.float64)
+        multilabel = hasattr(clf, "estimators_")
+    meta = {"format": FORMAT, "blocks": blocks, "multilabel": multilabel}
     save_file(tensors, str(path), metadata={"pipeline": json.dumps(meta, ensure_ascii=False)})
 
 
 def load_pipeline(path: str | Path) -> LinearPipeline:
     from safetensors import safe_open
-    from sklearn.feature_extraction.text import TfidfTransformer, TfidfVectorizer
 
     with safe_open(str(path), framework="numpy") as f:
         meta = json.loads(f.metadata()["pipeline"])
@@ -123,15 +156,9 @@ def load_pipeline(path: str | Path) -> LinearPipeline:
     for spec in meta["blocks"]:
         if spec["kind"] == "tfidf":
             params = {k: tuple(v) if isinstance(v, list) else v for k, v in spec["params"].items()}
-            vectorizer = TfidfVectorizer(**params)
-            vectorizer.vocabulary_ = {term: i for i, term in enumerate(spec["vocabulary"])}
-            # The weighting step, fitted on no document (its shape only), then given the saved idf.
-            weighting = TfidfTransformer(norm=params["norm"], use_idf=params["use_idf"], smooth_idf=params["smooth_idf"],
-                                         sublinear_tf=params["sublinear_tf"]).fit(sp.csr_matrix((1, len(spec["vocabulary"]))))
-            if params["use_idf"]:
-                weighting.idf_ = tensors[f"{spec['name']}.idf"]
-            vectorizer._tfidf = weighting
-            blocks.append({"kind": "tfidf", "column": spec["column"], "vectorizer": vectorizer})
+            blocks.append({"kind": "tfidf", "column": spec["column"], "params": params,
+                           "vocabulary": {term: i for i, term in enumerate(spec["vocabulary"])},
+                           "idf": tensors[f"{spec['name']}.idf"] if params["use_idf"] else None})
         else:
             blocks.append({"kind": "scaler", "columns": spec["columns"], "mean": tensors[f"{spec['name']}.mean"],
                            "scale": tensors[f"{spec['name']}.scale"]})

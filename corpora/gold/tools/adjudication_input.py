@@ -1,30 +1,31 @@
-"""The adjudicators' input for gold v3: every segment where the two blind passes differ, both labellings in
+"""The adjudicators' input for a gold round: every segment where the two blind passes differ, both labellings in
 random order (A/B), so the adjudicator cannot tell which pass is which.
 
-    python corpora/gold/tools/adjudication_input_v3.py   # writes work/v3/adjudication_input.jsonl
+    python corpora/gold/tools/adjudication_input.py v4   # writes work/v4/adjudication_input.jsonl
 
-The input was cut into two halves for two adjudicators; their decisions, concatenated in order, are
-``work/v3/adjudication.jsonl`` (each with ``choice`` A/B/other and a ``reason``).
+The input is cut into parts for the adjudicators; their decisions, concatenated in order, are
+``work/<round>/adjudication.jsonl`` (each with ``choice`` A/B/other and a ``reason``).
 """
 
 import json
 import random
+import sys
 from pathlib import Path
 
-V3 = Path(__file__).resolve().parents[1] / "work" / "v3"
+from rounds import round_arg  # sibling script: its folder is on the path when this one runs
 
 
 def read(path: Path) -> list[dict]:
     return [json.loads(line) for line in open(path, encoding="utf-8")]
 
 
-def main() -> None:
+def main(work: Path, batches: tuple[int, ...]) -> None:
     rng = random.Random(2026)
     out = []
-    for n in (15, 16, 17, 18):
-        segments = read(V3 / f"batch_{n}.jsonl")
-        first = {r["id"]: r for r in read(V3 / f"labels_{n}.jsonl")}
-        second = {r["id"]: r for r in read(V3 / f"second_{n}.jsonl")}
+    for n in batches:
+        segments = read(work / f"batch_{n}.jsonl")
+        first = {r["id"]: r for r in read(work / f"labels_{n}.jsonl")}
+        second = {r["id"]: r for r in read(work / f"second_{n}.jsonl")}
         for i, row in enumerate(segments):
             pair = [first[row["id"]], second[row["id"]]]
             if len({(tuple(sorted(p["themes"])), p["boilerplate"]) for p in pair}) == 1:
@@ -34,11 +35,12 @@ def main() -> None:
             out.append({"id": row["id"], "section": row["section"], "previous": previous, "text": row["text"],
                         **{side: {"themes": sorted(p["themes"]), "boilerplate": p["boilerplate"],
                                   "note": p.get("note", "")} for side, p in zip("AB", pair)}})
-    with open(V3 / "adjudication_input.jsonl", "w", encoding="utf-8") as f:
+    with open(work / "adjudication_input.jsonl", "w", encoding="utf-8") as f:
         for row in out:
             f.write(json.dumps(row, ensure_ascii=False) + "\n")
     print(len(out), "segments to adjudicate")
 
 
 if __name__ == "__main__":
-    main()
+    _name, work, settings = round_arg(sys.argv)
+    main(work, settings["batches"])

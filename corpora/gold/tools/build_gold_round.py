@@ -1,13 +1,13 @@
-"""Add gold v3 to the gold files: corpus v2 reports that gold v1/v2 did not use, every segment labelled
-twice blind, every disagreement adjudicated.
+"""Add one labelling round (v3, v4, …) to the gold files: corpus reports that gold did not use yet, every
+segment labelled twice blind, every disagreement adjudicated.
 
-    python corpora/gold/tools/make_batches_v3.py    # once: work/v3/batch_*.jsonl
-    python corpora/gold/tools/build_gold_v3.py      # after the labels are in work/v3/
+    python corpora/gold/tools/make_batches.py v4        # once: work/v4/batch_*.jsonl
+    python corpora/gold/tools/build_gold_round.py v4    # after the labels are in work/v4/
 
 Gold v1 and v2 rows are kept exactly as they are: re-cutting their reports with today's finder would move
-some segments, while their labels belong to the text annotators read. Only v3 rows are (re)written, so
-the build is idempotent. Inputs in ``work/v3/``, for each batch ``N``:
-- ``batch_N.jsonl``: the segments annotators saw (``make_batches_v3.py``);
+some segments, while their labels belong to the text annotators read. Only the round's own rows are
+(re)written, so the build is idempotent. Inputs in ``work/<round>/``, for each batch ``N``:
+- ``batch_N.jsonl``: the segments annotators saw (``make_batches.py``);
 - ``labels_N.jsonl`` and ``second_N.jsonl``: the first pass and the blind second pass (different
   annotators, neither seeing the other's labels);
 - ``adjudication.jsonl``: the decision for every segment where the passes differ, by an adjudicator who saw
@@ -20,20 +20,17 @@ v2's iterative stratification (20 % test, then 19 % of the rest dev), so test st
 from __future__ import annotations
 
 import json
+import sys
 from collections import defaultdict
 from pathlib import Path
 
 # build_gold_v2 is the sibling script: its folder is on the path when this one runs
-from build_gold_v2 import (GOLD, LABEL_SET, WORK, assign_new, by_id, gold_row, load_reports, read_jsonl,
-                           report_meta)
+from build_gold_v2 import GOLD, LABEL_SET, assign_new, by_id, gold_row, load_reports, read_jsonl, report_meta
+from rounds import round_arg
 
 from nlp.labels.assemble import attach, segment_report
 from nlp.labels.labelset import load_labelset
 from nlp.labels.splits import SPLITS, body_key
-
-V3 = WORK / "v3"
-# Reports labelled but left out, with why (found in reading after the batches were cut).
-EXCLUDED = {"hv-d3eb06718475": "injected gambling spam (www.248365365.com) inside a document title"}
 
 
 def write_jsonl(path: Path, rows: list[dict]) -> None:
@@ -42,28 +39,28 @@ def write_jsonl(path: Path, rows: list[dict]) -> None:
             f.write(json.dumps(row, ensure_ascii=False) + "\n")
 
 
-def passes() -> tuple[dict[str, str], dict[str, dict], dict[str, dict], dict[str, str]]:
+def passes(work: Path) -> tuple[dict[str, str], dict[str, dict], dict[str, dict], dict[str, str]]:
     """id → segment text, first-pass labels, second-pass labels, id → batch number."""
     texts, first, second, batch_of = {}, {}, {}, {}
-    for batch in sorted(V3.glob("batch_*.jsonl")):
+    for batch in sorted(work.glob("batch_*.jsonl")):
         n = batch.stem.split("_")[1]
         segments = read_jsonl(batch)
         ids = [row["id"] for row in segments]
         texts.update({row["id"]: row["text"] for row in segments})
         batch_of.update({i: n for i in ids})
         for name, into in (("labels", first), ("second", second)):
-            got = by_id(V3 / f"{name}_{n}.jsonl")
+            got = by_id(work / f"{name}_{n}.jsonl")
             if set(got) != set(ids):
-                raise SystemExit(f"work/v3/{name}_{n}.jsonl: {len(set(ids) - set(got))} segments of batch {n} "
+                raise SystemExit(f"{work / name}_{n}.jsonl: {len(set(ids) - set(got))} segments of batch {n} "
                                  f"unlabelled, {len(set(got) - set(ids))} ids not in it")
             into.update({i: {"themes": sorted(got[i]["themes"]), "boilerplate": got[i]["boilerplate"]} for i in ids})
     return texts, first, second, batch_of
 
 
-def main() -> None:
+def main(name: str, work: Path, excluded: dict[str, str]) -> None:
     labelset = load_labelset(LABEL_SET)
-    texts, first, second, batch_of = passes()
-    adjudication = by_id(V3 / "adjudication.jsonl")
+    texts, first, second, batch_of = passes(work)
+    adjudication = by_id(work / "adjudication.jsonl") if (work / "adjudication.jsonl").exists() else {}
     undecided = [i for i in first if first[i] != second[i] and i not in adjudication]
     if undecided:
         raise SystemExit(f"{len(undecided)} segments where the passes differ have no adjudication: {undecided[:5]}")
@@ -72,15 +69,15 @@ def main() -> None:
     wanted: dict[str, dict[str, str]] = defaultdict(dict)
     for seg_id, text in texts.items():
         wanted[seg_id.rsplit("#", 1)[0]][seg_id] = text
-    old = {split: [r for r in read_jsonl(GOLD / f"{split}.jsonl") if r.get("gold_version") != "v3"] for split in SPLITS}
+    old = {split: [r for r in read_jsonl(GOLD / f"{split}.jsonl") if r.get("gold_version") != name] for split in SPLITS}
     old_docs = {r["doc_id"] for rows in old.values() for r in rows}
     rows: dict[str, list[dict]] = defaultdict(list)
     documents, dropped = {}, []
     for doc_id, ids in sorted(wanted.items()):
-        if doc_id in EXCLUDED:
+        if doc_id in excluded:
             continue
         if doc_id in old_docs:
-            raise SystemExit(f"{doc_id}: already in gold; v3 batches must hold new reports only")
+            raise SystemExit(f"{doc_id}: already in gold; a round's batches must hold new reports only")
         report = reports[doc_id]
         doc = segment_report(report)
         meta = report_meta(report)
@@ -92,10 +89,10 @@ def main() -> None:
             rows[doc_id].append(gold_row(doc_id, seg, sorted(label["themes"]), label["boilerplate"],
                                          f"B{batch_of[seg_id]}+C{batch_of[seg_id]}",
                                          "first and blind second pass agree" if agreed
-                                         else "adjudicated after the blind second pass", meta, "v3"))
+                                         else "adjudicated after the blind second pass", meta, name))
         documents[doc_id] = {"doc_id": doc_id, **meta, "text": doc.text}
 
-    # where each body already is (from the rows of gold v1/v2), so a known body keeps its side
+    # where each body already is (from the rows of earlier rounds), so a known body keeps its side
     body_split = {body_key(r): split for split, rs in old.items() for r in rs}
     groups: dict[str, list[str]] = defaultdict(list)
     for doc_id in rows:
@@ -114,16 +111,17 @@ def main() -> None:
     kept_docs = [d for d in read_jsonl(GOLD / "documents.jsonl") if d["doc_id"] not in documents]
     write_jsonl(GOLD / "documents.jsonl", kept_docs + [documents[d] for d in sorted(documents)])
     labelled = [r["id"] for rs in rows.values() for r in rs]
-    write_jsonl(GOLD / "agreement" / "first_pass_v3.jsonl",
+    write_jsonl(GOLD / "agreement" / f"first_pass_{name}.jsonl",
                 [{"id": i, **first[i]} for i in sorted(first)])
-    write_jsonl(GOLD / "agreement" / "second_pass_v3.jsonl",
+    write_jsonl(GOLD / "agreement" / f"second_pass_{name}.jsonl",
                 [{"id": i, **second[i]} for i in sorted(second)])
     counts = {s: sum(len(rows[d]) for d in rows if assignment[d] == s) for s in SPLITS}
     bodies = {s: len({body_key(documents[d]) for d in rows if assignment[d] == s}) for s in SPLITS}
-    print(f"gold v3: {len(labelled)} segments from {len(rows)} reports; per split {counts}; new-report bodies "
+    print(f"gold {name}: {len(labelled)} segments from {len(rows)} reports; per split {counts}; new-report bodies "
           f"{bodies}; {sum(1 for i in first if first[i] != second[i])} adjudicated; "
-          f"{len(dropped)} labelled ids no longer a segment: {dropped[:10]}; left out: {sorted(EXCLUDED)}")
+          f"{len(dropped)} labelled ids no longer a segment: {dropped[:10]}; left out: {sorted(excluded)}")
 
 
 if __name__ == "__main__":
-    main()
+    name, work, settings = round_arg(sys.argv)
+    main(name, work, settings["excluded"])

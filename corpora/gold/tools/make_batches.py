@@ -1,29 +1,32 @@
-"""Select the segments of gold v3's new reports and cut them into annotation batches.
+"""Select the segments of a gold round's new reports and cut them into annotation batches.
 
-    python corpora/gold/tools/make_batches_v3.py
+    python corpora/gold/tools/make_batches.py v4
 
-Candidates: every corpus v2 report (``corpora/corpus/reports.jsonl``) that gold v1/v2 has not used, minus
+Candidates: every corpus report (``corpora/corpus/reports.jsonl``) that gold has not used yet, minus
 pages with injected gambling spam. Per report, the same rule as v2's batches (``README.md``): every
 problems segment, a contiguous window of six overall segments (all of them when a report has eight or
 fewer), and every overall segment naming money, equipment or facilities with its neighbours (a substring
 search that only finds candidates for the rare ``funding`` label; every label is decided by reading).
 Reports are dealt round-robin into batches so each batch mixes levels and years. Writes
-``work/v3/batch_*.jsonl`` (the segments annotators see) and prints the counts.
+``work/<round>/batch_*.jsonl`` (the segments annotators see) and prints the counts. ``--max-segments N`` stops
+adding reports once the batches hold N segments (reports taken in a fixed pseudo-random order, so the
+rest waits for a later round).
 """
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import json
 import random
 import re
-from pathlib import Path
 
-from build_gold_v2 import CORPUS_V2, GOLD, load_reports, read_jsonl  # sibling script: its folder is on the path when run
+# sibling scripts: their folder is on the path when this one runs
+from build_gold_v2 import CORPUS_V2, GOLD, load_reports, read_jsonl
+from rounds import ROUNDS, WORK
 
 from nlp.labels.assemble import segment_report
 
-V3 = GOLD / "work" / "v3"
 SPAM = re.compile(r"博彩|娱乐城|彩票|bet365|BET\d|百家乐|真人(娱乐|视讯)|棋牌|时时彩|六合彩|威尼斯人|葡京|太阳城|赌场", re.I)
 FUNDING_CUES = re.compile(r"经费|资金|设备|投入|硬件|设施|电脑|机房|财力|物力")
 WINDOW, ALL_UP_TO = 6, 8
@@ -44,14 +47,20 @@ def chosen(segments: list, doc_id: str) -> list:
     return [s for s in segments if s.index in keep]
 
 
-def main(n_batches: int = 4) -> None:
-    if any(V3.glob("batch_*.jsonl")):  # once the batches are labelled, their reports are in gold: never re-cut
-        raise SystemExit(f"{V3}: batches exist already; they are what annotators labelled")
+def _key(doc_id: str) -> str:
+    return hashlib.sha1(f"order:{doc_id}".encode()).hexdigest()
+
+
+def main(name: str, max_segments: int | None = None) -> None:
+    out, numbers = WORK / name, ROUNDS[name]["batches"]
+    if any(out.glob("batch_*.jsonl")):  # once the batches are labelled, their reports are in gold: never re-cut
+        raise SystemExit(f"{out}: batches exist already; they are what annotators labelled")
     used = {row["doc_id"] for row in read_jsonl(GOLD / "documents.jsonl")}
     used |= set(json.loads((GOLD / "split.json").read_text(encoding="utf-8")))
     picked, spam = [], []
     corpus_v2 = {json.loads(line)["id"] for line in open(CORPUS_V2, encoding="utf-8")}
-    for doc_id, report in sorted(load_reports().items()):
+    total = 0
+    for doc_id, report in sorted(load_reports().items(), key=lambda kv: _key(kv[0]) if max_segments else kv[0]):
         if doc_id in used or doc_id not in corpus_v2:
             continue
         doc = segment_report(report)
@@ -60,20 +69,27 @@ def main(n_batches: int = 4) -> None:
             continue
         rows = [{"id": f"{doc.doc_id}#{s.index}", "doc_id": doc.doc_id, "section": s.section, "heading": s.heading,
                  "text": s.text, "url": report.meta.get("url")} for s in chosen(doc.segments, doc.doc_id)]
+        if rows and max_segments and total + len(rows) > max_segments:
+            continue
+        total += len(rows)
         if rows:
             picked.append((report.meta.get("level") or "", report.meta.get("year") or 0, rows))
     picked.sort(key=lambda p: (p[0], p[1], p[2][0]["doc_id"]))
-    batches: list[list[dict]] = [[] for _ in range(n_batches)]
+    batches: list[list[dict]] = [[] for _ in numbers]
     for i, (_level, _year, rows) in enumerate(picked):
-        (batches[i] if i < n_batches else min(batches, key=len)).extend(rows)  # one report each first, then the shortest
-    V3.mkdir(parents=True, exist_ok=True)
-    for n, rows in enumerate(batches, start=15):
-        with open(V3 / f"batch_{n}.jsonl", "w", encoding="utf-8") as f:
+        (batches[i] if i < len(numbers) else min(batches, key=len)).extend(rows)  # one report each, then the shortest
+    out.mkdir(parents=True, exist_ok=True)
+    for n, rows in zip(numbers, batches):
+        with open(out / f"batch_{n}.jsonl", "w", encoding="utf-8") as f:
             for row in rows:
                 f.write(json.dumps(row, ensure_ascii=False) + "\n")
-    print(f"{sum(len(b) for b in batches)} segments of {len(picked)} reports in {n_batches} batches "
+    print(f"{sum(len(b) for b in batches)} segments of {len(picked)} reports in {len(numbers)} batches "
           f"({', '.join(str(len(b)) for b in batches)}); left out for spam: {len(spam)} {spam}")
 
 
 if __name__ == "__main__":
-    main()
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("round", choices=sorted(ROUNDS))
+    parser.add_argument("--max-segments", type=int)
+    args = parser.parse_args()
+    main(args.round, args.max_segments)

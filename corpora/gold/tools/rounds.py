@@ -1,0 +1,18 @@
+"""The labelling rounds that add to gold after v2: where each round's work lives, its batch numbers, and the
+reports left out of it after its batches were cut (with why). One place, read by every round script."""
+
+from pathlib import Path
+
+WORK = Path(__file__).resolve().parents[1] / "work"
+ROUNDS = {
+    "v3": {"batches": (15, 16, 17, 18),
+           "excluded": {"hv-d3eb06718475": "injected gambling spam (www.248365365.com) inside a document title"}},
+    "v4": {"batches": (19, 20, 21, 22), "excluded": {}},
+}
+
+
+def round_arg(argv: list[str]) -> tuple[str, Path, dict]:
+    """The round named on the command line (``v3``, ``v4``, …): name, work folder, settings."""
+    if len(argv) != 2 or argv[1] not in ROUNDS:
+        raise SystemExit(f"usage: {Path(argv[0]).name} ROUND  (one of {', '.join(ROUNDS)})")
+    return argv[1], WORK / argv[1], ROUNDS[argv[1]]
