@@ -111,3 +111,14 @@ def test_labelset_file_errors_are_clear(tmp_path):
     with pytest.raises(LabelSetError, match="duplicated label ids"):
         load_labelset(bad)
     assert load_labelset("gov-disclosure-v1").ids[0] == "staffing"
+
+
+def test_withdrawn_reports_are_out_of_gold_and_the_corpus():
+    """Copies of reports whose own host is reserved for independent evaluation, found after they were labelled."""
+    withdrawn = {line.split("\t")[0] for line in open(GOLD / "withdrawn.tsv", encoding="utf-8")
+                 if line.strip() and not line.startswith("#")}
+    assert len(withdrawn) >= 11
+    assert not withdrawn & {s.doc_id for s in load_gold(GOLD)}
+    assert not withdrawn & set(json.loads((GOLD / "split.json").read_text(encoding="utf-8")))
+    corpus = {json.loads(line)["id"] for line in open(GOLD.parent / "corpus" / "reports.jsonl", encoding="utf-8")}
+    assert not withdrawn & corpus

@@ -255,11 +255,10 @@ def test_a_headingless_report_keeps_its_title_and_introduction_out_of_the_narrat
     sections, audit = find_sections(text)
     assert [s.kind for s in sections] == ["preamble", "overall"] and audit.inferred == ["overall"]
     assert text[sections[1].start:].startswith("2016年,我省全面落实")
-    # traditional characters; the introduction (按照《條例》…編制本年度報告。…統計期限…) and an
-    # encyclopaedia infobox come before the narrative
-    trad = corpus_v2["hv-a85b72335c3d"]
+    # traditional characters; the introduction (根據《…條例》…現將…工作報告公布如下) comes before the narrative
+    trad = corpus_v2["hv-20fa33c6a159"]
     sections, _ = find_sections(trad)
-    assert sections[0].kind == "preamble" and trad[sections[-1].start:].startswith("2012年,黑龍江省按照")
+    assert sections[0].kind == "preamble" and trad[sections[-1].start:].startswith("2009年,省新聞出版局")
     assert Document.from_text(trad).status[0] == "no_sections"
 
 
@@ -340,13 +339,14 @@ def test_section_accuracy_on_section_gold_v2_by_group():
 
 def test_section_accuracy_on_held_out_random_reports():
     """60 corpus reports drawn at random (not in section gold v2), labelled blind twice (the passes agree on
-    every character) and never used to tune the finder: the finder's figure on reports as they come."""
+    every character) and never used to tune the finder: the finder's figure on reports as they come. Two
+    (hv-8177a5288116, ex-ee4cf03db55f) left with the corpus: copies of reports whose own host is reserved."""
     from nlp.evaluation.sections import section_accuracy
 
     reports = {json.loads(l)["id"]: json.loads(l) for l in open(ROOT / "corpora/corpus/reports.jsonl", encoding="utf-8")}
     held = [json.loads(l) for l in open(ROOT / "corpora/sections/heldout.jsonl", encoding="utf-8")]
     tuned_on = {json.loads(l)["doc"] for l in open(ROOT / "corpora/sections/gold_v2.jsonl", encoding="utf-8")}
-    assert len(held) == 60 and not tuned_on & {g["doc"] for g in held}
+    assert len(held) == 58 and not tuned_on & {g["doc"] for g in held}
     figures = section_accuracy((g, read_text(reports[g["doc"]]["text"]).text) for g in held)
     print(f"held out: {figures['all']['accuracy']:.4f} ({figures['all']['characters']} characters)")
     assert figures["all"]["accuracy"] >= 0.99  # 0.9977 when it was labelled

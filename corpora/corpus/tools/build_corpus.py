@@ -9,7 +9,8 @@ hosts named inside the text, as mirrors keep them); reports of reserved sources 
 Near-duplicate reports (the project's MinHash families over number-masked text, Jaccard of character
 5-shingles ≥ 0.7) are merged to one: the shared corpus's copy first, then the earliest harvest's, then a
 government site's, then the longest; the others' urls are kept in ``duplicate_urls``. ``tools/excluded.tsv`` lists pages left out by
-hand (mirrors of reserved sources that harvesters recognised), with the reason.
+hand (mirrors of reserved sources that harvesters or audits recognised, shared passages among them; pages
+that are not a government body's report), with the reason.
 """
 
 from __future__ import annotations
@@ -73,9 +74,11 @@ def province_of(*texts: str | None) -> str | None:
 
 
 def shared_reports() -> list[dict]:
-    rows = []
+    rows, excluded = [], excluded_urls()
     for r in iter_corpus(SHARED):
         meta = dict(r.meta)
+        if meta.get("url") in excluded:  # a shared passage found to copy a reserved source
+            continue
         if r.doc_id.startswith("seed-"):
             agency, level, year, province = SEED_META[r.doc_id[5:8]]
             meta.update(agency=agency, level=level, year=year, province=province, url=None, source_kind="gov")
@@ -167,7 +170,8 @@ def query_log() -> str:
 def main() -> None:
     hosts, urls = reserved()
     harvested, dropped = harvested_reports(hosts, urls)
-    rows = merge_duplicates(shared_reports() + harvested)
+    shared = shared_reports()
+    rows = merge_duplicates(shared + harvested)
     rows = [with_sections(r) for r in rows]
     with open(CORPUS / "reports.jsonl", "w", encoding="utf-8") as f:
         for row in rows:
@@ -177,8 +181,9 @@ def main() -> None:
     text = readme.read_text(encoding="utf-8")
     readme.write_text(re.sub(re.escape(BEGIN) + ".*?" + re.escape(END), lambda _: f"{BEGIN}\n{block}\n{END}", text,
                              flags=re.S), encoding="utf-8")
-    merged = len(harvested) + 548 - len(rows)
-    print(f"{len(rows)} reports ({len(harvested)} harvested kept, {dropped} reserved dropped, {merged} merged as "
+    merged = len(harvested) + len(shared) - len(rows)
+    print(f"{len(rows)} reports ({len(shared)} shared and {len(harvested)} harvested kept, {dropped} reserved or "
+          f"excluded dropped, {merged} merged as "
           f"near duplicates)\n{block}")
 
 

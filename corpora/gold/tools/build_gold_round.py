@@ -26,7 +26,7 @@ from pathlib import Path
 
 # build_gold_v2 is the sibling script: its folder is on the path when this one runs
 from build_gold_v2 import GOLD, LABEL_SET, assign_new, by_id, gold_row, load_reports, read_jsonl, report_meta
-from rounds import round_arg
+from rounds import round_arg, withdrawn
 
 from nlp.labels.assemble import attach, segment_report
 from nlp.labels.labelset import load_labelset
@@ -124,4 +124,4 @@ def main(name: str, work: Path, excluded: dict[str, str]) -> None:
 
 if __name__ == "__main__":
     name, work, settings = round_arg(sys.argv)
-    main(name, work, settings["excluded"])
+    main(name, work, settings["excluded"] | withdrawn())

@@ -1,13 +1,15 @@
 """The labelling rounds that add to gold after v2: where each round's work lives, its batch numbers, and the
-reports left out of it after its batches were cut (with why). One place, read by every round script."""
+reports left out of it after its batches were cut (with why); and the reports withdrawn from gold altogether
+(``withdrawn.tsv``). One place, read by every round script."""
 
 from pathlib import Path
 
-WORK = Path(__file__).resolve().parents[1] / "work"
+GOLD = Path(__file__).resolve().parents[1]
+WORK = GOLD / "work"
 ROUNDS = {
     "v3": {"batches": (15, 16, 17, 18),
            "excluded": {"hv-d3eb06718475": "injected gambling spam (www.248365365.com) inside a document title"}},
-    "v4": {"batches": (19, 20, 21, 22), "excluded": {}},
+    "v4": {"batches": (19, 20, 21, 22, 23, 24, 25, 26), "excluded": {}},
 }
 
 
@@ -16,3 +18,10 @@ def round_arg(argv: list[str]) -> tuple[str, Path, dict]:
     if len(argv) != 2 or argv[1] not in ROUNDS:
         raise SystemExit(f"usage: {Path(argv[0]).name} ROUND  (one of {', '.join(ROUNDS)})")
     return argv[1], WORK / argv[1], ROUNDS[argv[1]]
+
+
+def withdrawn() -> dict[str, str]:
+    """doc_id → why, for every report taken out of gold after it was labelled (``withdrawn.tsv``)."""
+    rows = (line.rstrip("\n").split("\t") for line in open(GOLD / "withdrawn.tsv", encoding="utf-8")
+            if line.strip() and not line.startswith("#"))
+    return {doc_id: reason for doc_id, reason in rows}
