@@ -46,10 +46,11 @@ def test_gold_v2_meets_the_brief():
         assert sum(1 for _ in open(GOLD / "agreement" / f"second_pass{suffix}.jsonl")) >= n
 
 
-def test_gold_v3_rows_carry_the_agreed_or_adjudicated_label():
-    """Every v3 row: both blind passes' label where they agree, the adjudicator's where they differ;
+@pytest.mark.parametrize("round_name, left_out", [("v3", {"hv-d3eb06718475"}), ("v4", {"hv-d3eb06718475"})])
+def test_gold_round_rows_carry_the_agreed_or_adjudicated_label(round_name, left_out):
+    """Every row of a round: both blind passes' label where they agree, the adjudicator's where they differ;
     its id was in a batch annotators saw, and reports left out (spam) stay out."""
-    work = GOLD / "work" / "v3"
+    work = GOLD / "work" / round_name
     read = lambda path: {r["id"]: r for r in map(json.loads, open(path, encoding="utf-8"))}  # noqa: E731
     first, second, shown = {}, {}, set()
     for batch in work.glob("batch_*.jsonl"):
@@ -58,13 +59,13 @@ def test_gold_v3_rows_carry_the_agreed_or_adjudicated_label():
         first |= read(work / f"labels_{n}.jsonl")
         second |= read(work / f"second_{n}.jsonl")
     adjudicated = read(work / "adjudication.jsonl")
-    rows = [s for s in load_gold(GOLD) if s.meta.get("gold_version") == "v3"]
+    rows = [s for s in load_gold(GOLD) if s.meta.get("gold_version") == round_name]
     assert len(rows) >= 1000 and first.keys() == second.keys() == shown
     label = lambda r: (sorted(r["themes"]), r["boilerplate"])  # noqa: E731
     for s in rows:
         a, b = label(first[s.id]), label(second[s.id])
         assert (sorted(s.themes), s.boilerplate) == (a if a == b else label(adjudicated[s.id])), s.id
-    assert not {s.doc_id for s in rows} & {"hv-d3eb06718475"}
+    assert not {s.doc_id for s in rows} & left_out
 
 
 def test_datasheet_counts_match_files():

@@ -4,7 +4,8 @@ random order (A/B), so the adjudicator cannot tell which pass is which.
     python corpora/gold/tools/adjudication_input.py v4   # writes work/v4/adjudication_input.jsonl
 
 The input is cut into parts for the adjudicators; their decisions, concatenated in order, are
-``work/<round>/adjudication.jsonl`` (each with ``choice`` A/B/other and a ``reason``).
+``work/<round>/adjudication.jsonl``. Segments decided there already are left out, so a round can be
+adjudicated batch by batch as its passes come in (each with ``choice`` A/B/other and a ``reason``).
 """
 
 import json
@@ -22,13 +23,17 @@ def read(path: Path) -> list[dict]:
 def main(work: Path, batches: tuple[int, ...]) -> None:
     rng = random.Random(2026)
     out = []
+    decided = {r["id"] for r in read(work / "adjudication.jsonl")} if (work / "adjudication.jsonl").exists() else set()
     for n in batches:
+        if not (work / f"labels_{n}.jsonl").exists() or not (work / f"second_{n}.jsonl").exists():
+            print(f"batch {n}: a pass is missing, left for later")  # adjudication can go batch by batch
+            continue
         segments = read(work / f"batch_{n}.jsonl")
         first = {r["id"]: r for r in read(work / f"labels_{n}.jsonl")}
         second = {r["id"]: r for r in read(work / f"second_{n}.jsonl")}
         for i, row in enumerate(segments):
             pair = [first[row["id"]], second[row["id"]]]
-            if len({(tuple(sorted(p["themes"])), p["boilerplate"]) for p in pair}) == 1:
+            if len({(tuple(sorted(p["themes"])), p["boilerplate"]) for p in pair}) == 1 or row["id"] in decided:
                 continue
             rng.shuffle(pair)
             previous = segments[i - 1]["text"] if i and segments[i - 1]["doc_id"] == row["doc_id"] else ""

@@ -23,7 +23,7 @@ import re
 
 # sibling scripts: their folder is on the path when this one runs
 from build_gold_v2 import CORPUS_V2, GOLD, load_reports, read_jsonl
-from rounds import ROUNDS, WORK
+from rounds import ROUNDS, WORK, withdrawn
 
 from nlp.labels.assemble import segment_report
 
@@ -58,6 +58,7 @@ def main(name: str, max_segments: int | None = None) -> None:
         raise SystemExit(f"{out}: batches exist already; they are what annotators labelled")
     used = {row["doc_id"] for row in read_jsonl(GOLD / "documents.jsonl")}
     used |= set(json.loads((GOLD / "split.json").read_text(encoding="utf-8")))
+    used |= {doc for settings in ROUNDS.values() for doc in settings["excluded"]} | set(withdrawn())
     picked, spam = [], []
     corpus_v2 = {json.loads(line)["id"] for line in open(CORPUS_V2, encoding="utf-8")}
     total = 0
