@@ -8,22 +8,20 @@ problems segment, a contiguous window of six overall segments (all of them when 
 fewer), and every overall segment naming money, equipment or facilities with its neighbours (a substring
 search that only finds candidates for the rare ``funding`` label; every label is decided by reading).
 Reports are dealt round-robin into batches so each batch mixes levels and years. Writes
-``work/<round>/batch_*.jsonl`` (the segments annotators see) and prints the counts. ``--max-segments N`` stops
-adding reports once the batches hold N segments (reports taken in a fixed pseudo-random order, so the
-rest waits for a later round).
+``work/<round>/batch_*.jsonl`` (the segments annotators see) and prints the counts.
 """
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
 import random
 import re
+import sys
 
 # sibling scripts: their folder is on the path when this one runs
 from build_gold_v2 import CORPUS_V2, GOLD, load_reports, read_jsonl
-from rounds import ROUNDS, WORK, withdrawn
+from rounds import ROUNDS, round_arg, withdrawn
 
 from nlp.labels.assemble import segment_report
 
@@ -48,12 +46,7 @@ def chosen(segments: list, doc_id: str) -> list:
     return [s for s in segments if s.index in keep]
 
 
-def _key(doc_id: str) -> str:
-    return hashlib.sha1(f"order:{doc_id}".encode()).hexdigest()
-
-
-def main(name: str, max_segments: int | None = None) -> None:
-    out, numbers = WORK / name, ROUNDS[name]["batches"]
+def main(out, numbers: tuple[int, ...]) -> None:
     if any(out.glob("batch_*.jsonl")):  # once the batches are labelled, their reports are in gold: never re-cut
         raise SystemExit(f"{out}: batches exist already; they are what annotators labelled")
     used = {row["doc_id"] for row in read_jsonl(GOLD / "documents.jsonl")}
@@ -61,8 +54,7 @@ def main(name: str, max_segments: int | None = None) -> None:
     used |= {doc for settings in ROUNDS.values() for doc in settings["excluded"]} | set(withdrawn())
     picked, spam = [], []
     corpus_v2 = {json.loads(line)["id"] for line in open(CORPUS_V2, encoding="utf-8")}
-    total = 0
-    for doc_id, report in sorted(load_reports().items(), key=lambda kv: _key(kv[0]) if max_segments else kv[0]):
+    for doc_id, report in sorted(load_reports().items()):
         if doc_id in used or doc_id not in corpus_v2:
             continue
         doc = segment_report(report)
@@ -71,9 +63,6 @@ def main(name: str, max_segments: int | None = None) -> None:
             continue
         rows = [{"id": f"{doc.doc_id}#{s.index}", "doc_id": doc.doc_id, "section": s.section, "heading": s.heading,
                  "text": s.text, "url": report.meta.get("url")} for s in chosen(doc.segments, doc.doc_id)]
-        if rows and max_segments and total + len(rows) > max_segments:
-            continue
-        total += len(rows)
         if rows:
             picked.append((report.meta.get("level") or "", report.meta.get("year") or 0, rows))
     picked.sort(key=lambda p: (p[0], p[1], p[2][0]["doc_id"]))
@@ -90,8 +79,5 @@ def main(name: str, max_segments: int | None = None) -> None:
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("round", choices=sorted(ROUNDS))
-    parser.add_argument("--max-segments", type=int)
-    args = parser.parse_args()
-    main(args.round, args.max_segments)
+    _name, work, settings = round_arg(sys.argv)
+    main(work, settings["batches"])

@@ -4,8 +4,7 @@ reports left out of it after its batches were cut (with why); and the reports wi
 
 from pathlib import Path
 
-GOLD = Path(__file__).resolve().parents[1]
-WORK = GOLD / "work"
+from build_gold_v2 import GOLD, WORK  # sibling script: its folder is on the path when a round script runs
 ROUNDS = {
     "v3": {"batches": (15, 16, 17, 18),
            "excluded": {"hv-d3eb06718475": "injected gambling spam (www.248365365.com) inside a document title"}},
