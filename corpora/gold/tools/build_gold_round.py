@@ -25,10 +25,9 @@ from collections import defaultdict
 from pathlib import Path
 
 # build_gold_v2 is the sibling script: its folder is on the path when this one runs
-from build_gold_v2 import GOLD, LABEL_SET, assign_new, by_id, gold_row, load_reports, read_jsonl, report_meta
+from build_gold_v2 import GOLD, LABEL_SET, assign_new, by_id, load_reports, read_jsonl, report_rows
 from rounds import round_arg, withdrawn
 
-from nlp.labels.assemble import attach, segment_report
 from nlp.labels.labelset import load_labelset
 from nlp.labels.splits import SPLITS, body_key
 
@@ -71,26 +70,24 @@ def main(name: str, work: Path, excluded: dict[str, str]) -> None:
         wanted[seg_id.rsplit("#", 1)[0]][seg_id] = text
     old = {split: [r for r in read_jsonl(GOLD / f"{split}.jsonl") if r.get("gold_version") != name] for split in SPLITS}
     old_docs = {r["doc_id"] for rows in old.values() for r in rows}
-    rows: dict[str, list[dict]] = defaultdict(list)
+    rows: dict[str, list[dict]] = {}
     documents, dropped = {}, []
+
+    def label_of(seg_id: str) -> tuple[list[str], bool, str, str]:
+        agreed = first[seg_id] == second[seg_id]
+        label = first[seg_id] if agreed else adjudication[seg_id]
+        how = "first and blind second pass agree" if agreed else "adjudicated after the blind second pass"
+        return sorted(label["themes"]), label["boilerplate"], f"B{batch_of[seg_id]}+C{batch_of[seg_id]}", how
+
     for doc_id, ids in sorted(wanted.items()):
         if doc_id in excluded:
             continue
         if doc_id in old_docs:
             raise SystemExit(f"{doc_id}: already in gold; a round's batches must hold new reports only")
-        report = reports[doc_id]
-        doc = segment_report(report)
-        meta = report_meta(report)
-        found = attach(doc, ids)
-        dropped += [i for i in ids if i not in found]
-        for seg_id, seg in sorted(found.items(), key=lambda kv: kv[1].start):
-            agreed = first[seg_id] == second[seg_id]
-            label = first[seg_id] if agreed else adjudication[seg_id]
-            rows[doc_id].append(gold_row(doc_id, seg, sorted(label["themes"]), label["boilerplate"],
-                                         f"B{batch_of[seg_id]}+C{batch_of[seg_id]}",
-                                         "first and blind second pass agree" if agreed
-                                         else "adjudicated after the blind second pass", meta, name))
-        documents[doc_id] = {"doc_id": doc_id, **meta, "text": doc.text}
+        new, documents[doc_id], lost = report_rows(reports[doc_id], ids, label_of, name)
+        if new:
+            rows[doc_id] = new
+        dropped += lost
 
     # where each body already is (from the rows of earlier rounds), so a known body keeps its side
     body_split = {body_key(r): split for split, rs in old.items() for r in rs}

@@ -75,6 +75,18 @@ def gold_row(doc_id: str, seg, themes: list[str], boilerplate: bool, annotator: 
             "annotator": annotator, "label_how": label_how, "label_set": LABEL_SET, **meta, "gold_version": version}
 
 
+def report_rows(report: CorpusReport, ids: list[str], label_of, version: str) -> tuple[list[dict], dict, list[str]]:
+    """One labelled report's gold rows, its document row, and the labelled ids that no longer cut as a segment.
+
+    ``label_of(seg_id)`` gives ``(themes, boilerplate, annotator, label_how)`` of a labelled segment."""
+    doc = segment_report(report)
+    meta = report_meta(report)
+    found = attach(doc, ids)
+    rows = [gold_row(report.doc_id, seg, *label_of(seg_id), meta, version)
+            for seg_id, seg in sorted(found.items(), key=lambda kv: kv[1].start)]
+    return rows, {"doc_id": report.doc_id, **meta, "text": doc.text}, [i for i in ids if i not in found]
+
+
 def first_pass() -> tuple[dict[str, dict], dict[str, str]]:
     """id → label (with annotator and how), id → segment text, from the v2 batches."""
     labels, texts = {}, {}
@@ -139,16 +151,12 @@ def main() -> None:
         if doc_id not in reports:  # left out of the corpus since it was labelled (corpora/corpus/tools/excluded.tsv)
             excluded.append(doc_id)
             continue
-        report = reports[doc_id]
-        doc = segment_report(report)
-        meta = report_meta(report)
-        found = attach(doc, ids)
-        dropped += [i for i in ids if i not in found]
-        for seg_id, seg in sorted(found.items(), key=lambda kv: kv[1].start):
-            lab = labels[seg_id]
-            rows[doc_id].append(gold_row(doc_id, seg, lab["themes"], lab["boilerplate"], lab["annotator"],
-                                         lab["label_how"], meta, "v2"))
-        documents[doc_id] = {"doc_id": doc_id, **meta, "text": doc.text}
+        new, documents[doc_id], lost = report_rows(
+            reports[doc_id], ids, lambda i: (labels[i]["themes"], labels[i]["boilerplate"], labels[i]["annotator"],
+                                             labels[i]["label_how"]), "v2")
+        if new:
+            rows[doc_id].extend(new)
+        dropped += lost
 
     split_file = GOLD / "split.json"
     known = json.loads(split_file.read_text(encoding="utf-8")) if split_file.exists() else {}
