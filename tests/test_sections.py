@@ -228,10 +228,12 @@ def test_first_part_titled_information_disclosure_is_overall_when_a_proactive_pa
 # all 0.902, flattened 0.901, spaced headings 0.935, no numbered headings 0.778, pre-2014 0.902. With the 40
 # blind-labelled pages added (reports the finder found no heading in, the hardest kind; 200 reports in all):
 # all 0.981, flattened 0.989, spaced 1.000, no numbered headings 0.973, pre-2014 0.980, none of these 0.979
-# (docs/sections.md says what the rest is). Every group meets 0.97; "all" (enriched for hard pages) does not
-# meet 0.99, while reports drawn at random do (test_section_accuracy_on_held_out_random_reports).
-FLOORS = {"all": 0.979, "flattened": 0.986, "spaced_heading": 0.995, "no_numbered_heading": 0.97, "pre2014": 0.977,
-          "regular": 0.975}
+# (docs/sections.md says what the rest is). Slogan outlines read by their parts' figures (197 reports, after
+# 3 were withdrawn): all 0.986, flattened 0.989, spaced 1.000, no numbered headings 0.972, pre-2014 0.986, none
+# of these 0.989. Every group meets 0.97; "all" (enriched for hard pages) does not meet 0.99, while reports
+# drawn at random do (test_section_accuracy_on_held_out_random_reports).
+FLOORS = {"all": 0.984, "flattened": 0.986, "spaced_heading": 0.995, "no_numbered_heading": 0.97, "pre2014": 0.984,
+          "regular": 0.987}
 
 
 @pytest.fixture(scope="module")
@@ -307,6 +309,12 @@ def test_old_outline_sub_headings_and_titles_found_in_blind_labelled_pages(corpu
     assert parts("hv-d779c37d2f29")[1] == ("overall", "一、概述20")
     # a slogan outline, in a text with no other heading: each part's kind from its slogan
     assert [k for k, _ in parts("hv-a62579fed357")] == ["preamble", "overall", "proactive", "problems"]
+    # a slogan of over 24 characters (二、提高信息公开科学化、规范化水平,完善政府信息公开工作机制) keeps the run
+    assert [k for k, _ in parts("hv-47d419648ce2")] == ["overall", "proactive"]
+    # a slogan that names no part takes the part its figures report (二、具体措施抓成效: 主动公开信息有103条…)
+    assert [k for k, _ in parts("ex-7e97eb69bdf7")] == ["preamble", "overall", "proactive"]
+    # a lone 一、 whose slogan names its part (traditional script: 一、及時發布政務信息,接受監督主動服務)
+    assert [k for k, _ in parts("hv-23cde6a30aa3")] == ["preamble", "proactive"]
     # 一、綜述 and 一、信息公开工作推进情况 are overall titles
     assert parts("hv-c8fe8e730619")[1] == ("overall", "一、綜述\n2")
     assert parts("hv-1015edf4ff27")[1] == ("overall", "一、信息公开")

@@ -290,8 +290,10 @@ def find_headings(text: str) -> list[_Heading]:
 
 # A slogan outline (一、健立组织，明确责任。 二、积极主动，公布信息。 三、发现问题，及时更改。): numbered lines of
 # their own whose words name no part. Read only in a text without any other heading, and only as a run
-# 一、二、… of at least two; each part's kind comes from its slogan.
-_SLOGAN = re.compile(rf"^([{_CN_NUM}]{{1,2}})、([^。！？!?]{{2,24}})[。.]?$")
+# 一、二、… of at least two, or as a lone 一、 whose slogan names its part (一、及时发布政务信息，接受监督); each
+# part's kind comes from its slogan, else from the statistics its text reports (二、具体措施抓成效 over
+# 主动公开信息有103条…), else it is the narrative.
+_SLOGAN = re.compile(rf"^([{_CN_NUM}]{{1,2}})、([^。！？!?]{{2,32}})[。.]?$")
 _SLOGAN_KINDS = (
     ("problems", re.compile(r"问题|不足|差距|改进|整改|下一步|打算")),
     ("proactive", re.compile(r"主动公开|公布信息|发布[^，,]{0,4}信息|公开(形式|内容|渠道|方式)")),
@@ -300,15 +302,32 @@ _SLOGAN_KINDS = (
 
 
 def _slogan_outline(text: str) -> list[_Heading]:
-    run: list[_Heading] = []
+    run: list[tuple[int, str, str]] = []  # (start, line, number)
     for start, _end, line in _lines(text):
         m = _SLOGAN.match(fold(line.strip()))
-        if not m or _number_value(m.group(1)) != len(run) + 1:
-            continue
-        slogan = m.group(2)
-        kind = next((k for k, pattern in _SLOGAN_KINDS if pattern.search(slogan)), "overall")
-        run.append(_Heading(kind, line.strip(), start + len(line) - len(line.lstrip()), m.group(1), strong=True))
-    return run if len(run) >= 2 else []
+        if m and _number_value(m.group(1)) == len(run) + 1:
+            run.append((start + len(line) - len(line.lstrip()), line.strip(), m.group(1)))
+    headings = []
+    for i, (start, line, number) in enumerate(run):
+        slogan = _SLOGAN.match(fold(line)).group(2)
+        named = next((k for k, pattern in _SLOGAN_KINDS if pattern.search(slogan)), None)
+        body = text[start + len(line): run[i + 1][0] if i + 1 < len(run) else len(text)]
+        headings.append(_Heading(named or _statistics_kind(text, body) or "overall", line, start, number, strong=True))
+    if len(headings) == 1 and not any(p.search(_SLOGAN.match(fold(run[0][1])).group(2)) for _, p in _SLOGAN_KINDS):
+        return []
+    return headings
+
+
+def _statistics_kind(text: str, body: str) -> str | None:
+    """The one statistics part (主动公开, 依申请公开, 复议诉讼) whose figures ``body`` reports, in a report
+    written before the 2019 outline made them sub-parts of 总体情况; else None."""
+    year = _REPORT_YEAR.search(text[:300])
+    if year is not None and int(year.group(1)) >= 2019:
+        return None
+    folded = squash(body)
+    cued = {kind for kind, cue, _modern, hits in _FRAGMENT_CUES
+            if kind in _STATISTICS_KINDS and len(cue.findall(folded)) >= max(hits, 2)}
+    return cued.pop() if len(cued) == 1 else None
 
 
 def _candidates(text: str, arabic: bool) -> list[_Heading]:
