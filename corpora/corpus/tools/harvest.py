@@ -51,7 +51,7 @@ def is_reserved(url, res=None):
     return _sha1(bare) in hosts or any(_sha1(k) in urls for k in keys)
 
 
-HOST = re.compile(r"(?:https?://)?((?:[a-z0-9-]+\\.)+(?:gov\\.cn|com\\.cn|org\\.cn|net\\.cn|cn|com|net|org))", re.I)
+HOST = re.compile(r"(?:https?://)?((?:[a-z0-9-]+\.)+(?:gov\.cn|com\.cn|org\.cn|net\.cn|cn|com|net|org))", re.I)
 
 
 def mentions_reserved(text, res=None):
@@ -132,7 +132,7 @@ def log(folder, argv):
 def stats():
     for path in sorted(glob.glob(f"{SCRATCH}/harvest_*/reports.jsonl")):
         rows = [json.loads(l) for l in open(path, encoding="utf-8") if l.strip()]
-        print(path, len(rows), "reports,", sum("problems" in r["sections"] for r in rows), "with problems")
+        print(path, len(rows), "reports,", sum("problems" in r.get("sections", ()) for r in rows), "with problems")
 
 
 if __name__ == "__main__":

@@ -11,6 +11,8 @@ ROUNDS = {
     "v4": {"batches": (19, 20, 21, 22, 23, 24, 25, 26),
            "excluded": {"hv-d3eb06718475": "left out of v3 (spam); its batch was cut again for v4 before "
                                            "make_batches skipped earlier rounds' exclusions"}},
+    "v5": {"batches": (27, 28, 29, 30, 31, 32, 33, 34),
+           "excluded": {}},
 }
 
 
