@@ -42,12 +42,28 @@ def test_scores_are_the_weighted_mean_and_bundled_members_are_saved_by_name(gold
 
     out = model.save_pretrained(tmp_path / "ens")
     members = json.loads((out / "config.json").read_text(encoding="utf-8"))["tagger"]["members"]
-    assert members[0] == {"model": "default", "weight": 0.75}           # bundled: by reference, nothing copied
+    assert members[0]["model"] == "default" and members[0]["weight"] == 0.75  # bundled: by reference, nothing copied
     assert members[1]["dir"] == "members/1" and (out / "members" / "1" / "config.json").exists()
     assert not (out / "members" / "0").exists()
     reloaded = load_model(out)
     assert isinstance(reloaded, EnsembleModel)
     np.testing.assert_allclose(reloaded.predict(inputs).scores, pred.scores, atol=1e-12)
+
+
+def test_an_ensemble_refuses_a_bundled_member_that_changed_since_it_was_tuned(gold_sample, tmp_path):
+    from nlp.models.base import ModelError
+    from nlp.models.ensemble import member_fingerprint
+
+    model = train_ensemble(EnsembleTrainingConfig(members=("default", "keyword")), gold_sample)[0]
+    out = model.save_pretrained(tmp_path / "ens")
+    config = json.loads((out / "config.json").read_text(encoding="utf-8"))
+    pinned = config["tagger"]["members"]
+    assert pinned[0]["fingerprint"] == member_fingerprint("default") and "fingerprint" not in pinned[1]  # rules: no files
+    load_model(out)  # unchanged member: loads
+    pinned[0]["fingerprint"] = "0" * 16  # as if models/default had been retrained after the ensemble was tuned
+    (out / "config.json").write_text(json.dumps(config), encoding="utf-8")
+    with pytest.raises(ModelError, match="member 'default' has changed since this ensemble was tuned"):
+        load_model(out)
 
 
 def test_thresholds_are_tuned_on_dev_between_scores(gold_sample):

@@ -7,11 +7,14 @@ reports of unseen bodies (``docs/bert.md``). Thresholds are tuned on the average
 
 A member is stored by reference when it is a bundled model (``{"model": "default"}``: nothing is
 copied, so ``models/ensemble-gov`` is a few kB) and otherwise as a model directory inside the
-ensemble's (``{"dir": "members/1"}``).
+ensemble's (``{"dir": "members/1"}``). A member stored by reference keeps the fingerprint of the files
+it was tuned with: the ensemble's thresholds and card belong to those scores, so loading it after that
+member was retrained is refused instead of silently mixing new scores with old thresholds.
 """
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from typing import Sequence
 
@@ -20,7 +23,7 @@ import numpy as np
 from nlp.labels.labelset import LabelSet
 from nlp.models.base import ModelError, Predictions, TaggerModel
 from nlp.models.card import read_card
-from nlp.models.registry import load_model, model_kind
+from nlp.models.registry import load_model, model_kind, resolve_model_path
 from nlp.models.thresholds import decide
 from nlp.text.inputs import SegmentInput
 
@@ -70,7 +73,8 @@ class EnsembleModel(TaggerModel):
                            bp >= self.boilerplate_threshold, bp)
 
     def _config(self) -> dict:
-        members = [{"model": name} if name else {"dir": f"{MEMBERS_DIR}/{i}"} for i, name in enumerate(self.names)]
+        members = [{"model": name, **_pin(name)} if name else {"dir": f"{MEMBERS_DIR}/{i}"}
+                   for i, name in enumerate(self.names)]
         return {"tagger": {"members": [{**m, "weight": float(w)} for m, w in zip(members, self.weights)],
                            "thresholds": self.thresholds.tolist(), "boilerplate_threshold": self.boilerplate_threshold}}
 
@@ -86,6 +90,8 @@ class EnsembleModel(TaggerModel):
             raise ModelError(f"{path / 'config.json'}: an ensemble with no tagger.members")
         members, names = [], []
         for entry in tagger["members"]:
+            if entry.get("model") and entry.get("fingerprint"):
+                _check_pin(path, entry["model"], entry["fingerprint"])
             members.append(load_member(entry.get("model") or path / entry["dir"], backend))
             names.append(entry.get("model"))
         return cls(labelset, members, [m["weight"] for m in tagger["members"]],
@@ -95,3 +101,28 @@ class EnsembleModel(TaggerModel):
 def load_member(name_or_path: str | Path, backend: str | None = None) -> TaggerModel:
     """A member model; ``backend`` goes to transformer members only (the others refuse one)."""
     return load_model(name_or_path, backend=backend if model_kind(name_or_path) == "bert" else None)
+
+
+def member_fingerprint(name: str) -> str | None:
+    """A digest of a bundled member's model files (not its card or README, which record figures), or None for
+    the keyword rules, which have no files."""
+    if model_kind(name) == "keyword":
+        return None
+    digest = hashlib.sha256()
+    root = resolve_model_path(name)
+    for file in sorted(f for f in root.rglob("*") if f.is_file() and f.name not in ("card.json", "README.md")):
+        digest.update(file.relative_to(root).as_posix().encode() + b"\0" + file.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _pin(name: str) -> dict:
+    fingerprint = member_fingerprint(name)
+    return {"fingerprint": fingerprint} if fingerprint else {}
+
+
+def _check_pin(path: Path, name: str, fingerprint: str) -> None:
+    now = member_fingerprint(name)
+    if now != fingerprint:
+        raise ModelError(f"{path}: member {name!r} has changed since this ensemble was tuned (files {now}, tuned "
+                         f"with {fingerprint}); its thresholds and card no longer hold. Rebuild it: nlp train "
+                         f"--model ensemble --member … --gold … --out {path}")
