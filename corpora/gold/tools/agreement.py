@@ -1,4 +1,4 @@
-"""Agreement between the first labelling pass and the blind second pass (gold v1/v2: test; v3, v4: every segment).
+"""Agreement between the first labelling pass and the blind second pass (gold v1/v2: test; later rounds: every segment).
 
     python corpora/gold/tools/agreement.py      # writes corpora/gold/agreement/agreement.json
 """
@@ -6,6 +6,8 @@
 import json
 import re
 from pathlib import Path
+
+from rounds import ROUNDS  # sibling script: its folder is on the path when this one runs
 
 from nlp.labels.agreement import agreement
 from nlp.labels.labelset import load_labelset
@@ -20,9 +22,8 @@ def read(path: Path) -> dict[str, dict]:
 
 def main() -> None:
     blocks = []
-    for suffix, title in (("", "gold v1 test"), ("_v2", "gold v2's new test segments"),
-                          ("_v3", "gold v3, every segment (all splits)"),
-                          ("_v4", "gold v4, every segment (all splits)")):
+    rounds = [(f"_{name}", f"gold {name}, every segment (all splits)") for name in ROUNDS]
+    for suffix, title in [("", "gold v1 test"), ("_v2", "gold v2's new test segments")] + rounds:
         if (DIR / f"second_pass{suffix}.jsonl").exists():
             blocks.append(report(suffix, title))
     readme = DIR.parent / "README.md"

@@ -12,7 +12,13 @@ ROUNDS = {
            "excluded": {"hv-d3eb06718475": "left out of v3 (spam); its batch was cut again for v4 before "
                                            "make_batches skipped earlier rounds' exclusions"}},
     "v5": {"batches": (27, 28, 29, 30, 31, 32, 33, 34),
-           "excluded": {}},
+           "excluded": {
+                        "hv-25c6d38e66e6": "gambling spam (德赢VWIN) substituted into the text; found in labelling",
+                        "hv-820c329acac2": "gambling spam (德赢VWIN) substituted into the text; found in labelling",
+                        "hv-e8e52f34fec2": "gambling spam (德赢VWIN) substituted into the text; found in labelling",
+                        "hv-eb5085d41b4a": "gambling spam (德赢VWIN) substituted into the text; found in labelling",
+                        "hv-917c39b2c120": "gambling spam (威廉希尔) substituted into the text; found in labelling",
+                        "hv-ef862b54fbb4": "gambling spam (威廉希尔) substituted into the text; found in labelling"}},
 }
 
 
