@@ -19,6 +19,8 @@ ROUNDS = {
                         "hv-eb5085d41b4a": "gambling spam (德赢VWIN) substituted into the text; found in labelling",
                         "hv-917c39b2c120": "gambling spam (威廉希尔) substituted into the text; found in labelling",
                         "hv-ef862b54fbb4": "gambling spam (威廉希尔) substituted into the text; found in labelling"}},
+    "v6": {"batches": (35, 36, 37, 38, 39, 40, 41, 42),
+           "excluded": {}},
 }
 
 
