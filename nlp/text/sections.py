@@ -302,27 +302,25 @@ _SLOGAN_KINDS = (
 
 
 def _slogan_outline(text: str) -> list[_Heading]:
-    run: list[tuple[int, str, str]] = []  # (start, line, number)
+    run: list[tuple[int, str, str, str | None]] = []  # (start, line, number, kind its slogan names)
     for start, _end, line in _lines(text):
         m = _SLOGAN.match(fold(line.strip()))
         if m and _number_value(m.group(1)) == len(run) + 1:
-            run.append((start + len(line) - len(line.lstrip()), line.strip(), m.group(1)))
+            named = next((k for k, pattern in _SLOGAN_KINDS if pattern.search(m.group(2))), None)
+            run.append((start + len(line) - len(line.lstrip()), line.strip(), m.group(1), named))
+    if len(run) == 1 and run[0][3] is None:
+        return []
     headings = []
-    for i, (start, line, number) in enumerate(run):
-        slogan = _SLOGAN.match(fold(line)).group(2)
-        named = next((k for k, pattern in _SLOGAN_KINDS if pattern.search(slogan)), None)
+    for i, (start, line, number, named) in enumerate(run):
         body = text[start + len(line): run[i + 1][0] if i + 1 < len(run) else len(text)]
         headings.append(_Heading(named or _statistics_kind(text, body) or "overall", line, start, number, strong=True))
-    if len(headings) == 1 and not any(p.search(_SLOGAN.match(fold(run[0][1])).group(2)) for _, p in _SLOGAN_KINDS):
-        return []
     return headings
 
 
 def _statistics_kind(text: str, body: str) -> str | None:
     """The one statistics part (主动公开, 依申请公开, 复议诉讼) whose figures ``body`` reports, in a report
     written before the 2019 outline made them sub-parts of 总体情况; else None."""
-    year = _REPORT_YEAR.search(text[:300])
-    if year is not None and int(year.group(1)) >= 2019:
+    if _modern_outline(text, 300):
         return None
     folded = squash(body)
     cued = {kind for kind, cue, _modern, hits in _FRAGMENT_CUES
@@ -491,6 +489,13 @@ _FRAGMENT_CUES: tuple[tuple[str, re.Pattern, bool, int], ...] = (
     ("overall", re.compile(r"高度重视|以下几个?方面|主要(开展|做)了|领导小组|组织领导|工作机制"), True, 1),
 )
 _REPORT_YEAR = re.compile(r"(20\d\d)\s*年")
+
+
+def _modern_outline(text: str, end: int) -> bool:
+    """Whether the first report year in ``text[:end]`` is 2019 or later (the outline that made 主动公开 and
+    依申请公开 sub-parts of 总体情况)."""
+    year = _REPORT_YEAR.search(text, 0, min(len(text), end))
+    return year is not None and int(year.group(1)) >= 2019
 _MEASURE_ITEM = re.compile(r"^[(（]?([一二三四五六七八九十]{1,2}|\d{1,2})(是|[)）、])")
 _STATISTICS_KINDS = {"proactive", "requests", "review"}
 # Sub-headings that only the old outline's statistics parts have: (一)公开的主要内容 / (二)公开形式 inside
@@ -514,8 +519,7 @@ def _fragment_parts(text: str, at: int, kind: str) -> list[tuple[str, int]]:
     start inside 主动公开, 依申请公开 or 复议诉讼 (a scraped page cut mid-report), but once its narrative
     is open only the later parts (problems, other) follow. A later sub-item of a part (（三）人大代表建议…
     before any other cue) says the fragment started inside that part, or in the one before it."""
-    year = _REPORT_YEAR.search(text, 0, min(len(text), at + 200))
-    modern = year is not None and int(year.group(1)) >= 2019
+    modern = _modern_outline(text, at + 200)
     parts: list[tuple[str, int]] = []
     for start, _end, line in _lines(text[at:]):
         body = squash(line)
