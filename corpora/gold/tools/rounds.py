@@ -21,6 +21,8 @@ ROUNDS = {
                         "hv-ef862b54fbb4": "gambling spam (威廉希尔) substituted into the text; found in labelling"}},
     "v6": {"batches": (35, 36, 37, 38, 39, 40, 41, 42),
            "excluded": {}},
+    "v7": {"batches": (43, 44, 45, 46),
+           "excluded": {}},
 }
 
 
