@@ -23,6 +23,8 @@ ROUNDS = {
            "excluded": {}},
     "v7": {"batches": (43, 44, 45, 46),
            "excluded": {}},
+    "v8": {"batches": (47, 48, 49, 50),
+           "excluded": {}},
 }
 
 
