@@ -48,8 +48,9 @@ def test_gold_v2_meets_the_brief():
 
 @pytest.mark.parametrize("round_name, left_out", [("v3", {"hv-d3eb06718475"}), ("v4", {"hv-d3eb06718475"})])
 def test_gold_round_rows_carry_the_agreed_or_adjudicated_label(round_name, left_out):
-    """Every row of a round: both blind passes' label where they agree, the adjudicator's where they differ;
-    its id was in a batch annotators saw, and reports left out (spam) stay out."""
+    """Every row of a round: both blind passes' label where they agree, the adjudicator's where they differ
+    (or, for a row re-read later under a settled case, that re-read's themes over exactly that label); its id
+    was in a batch annotators saw, and reports left out (spam) stay out."""
     work = GOLD / "work" / round_name
     read = lambda path: {r["id"]: r for r in map(json.loads, open(path, encoding="utf-8"))}  # noqa: E731
     first, second, shown = {}, {}, set()
@@ -59,12 +60,17 @@ def test_gold_round_rows_carry_the_agreed_or_adjudicated_label(round_name, left_
         first |= read(work / f"labels_{n}.jsonl")
         second |= read(work / f"second_{n}.jsonl")
     adjudicated = read(work / "adjudication.jsonl")
+    reread = read(GOLD / "work" / "p28" / "changes.jsonl")
     rows = [s for s in load_gold(GOLD) if s.meta.get("gold_version") == round_name]
     assert len(rows) >= 1000 and first.keys() == second.keys() == shown
     label = lambda r: (sorted(r["themes"]), r["boilerplate"])  # noqa: E731
     for s in rows:
         a, b = label(first[s.id]), label(second[s.id])
-        assert (sorted(s.themes), s.boilerplate) == (a if a == b else label(adjudicated[s.id])), s.id
+        labelled = a if a == b else label(adjudicated[s.id])
+        if s.id in reread:
+            assert reread[s.id]["before"] == labelled[0] and "re-read under P28" in s.meta["label_how"], s.id
+            labelled = (reread[s.id]["after"], labelled[1])
+        assert (sorted(s.themes), s.boilerplate) == labelled, s.id
     assert not {s.doc_id for s in rows} & left_out
 
 
@@ -123,3 +129,15 @@ def test_withdrawn_reports_are_out_of_gold_and_the_corpus():
     assert not withdrawn & set(json.loads((GOLD / "split.json").read_text(encoding="utf-8")))
     corpus = {json.loads(line)["id"] for line in open(GOLD.parent / "corpus" / "reports.jsonl", encoding="utf-8")}
     assert not withdrawn & corpus
+
+
+def test_p28_re_read_changed_only_requests_and_engagement_and_is_in_gold():
+    """The P28 re-read (咨询) decided only those two themes: every change keeps the others, names both readings'
+    or the adjudicator's reason, and is what gold holds now, on rows that name 咨询."""
+    changes = [json.loads(line) for line in open(GOLD / "work" / "p28" / "changes.jsonl", encoding="utf-8")]
+    gold = {s.id: s for s in load_gold(GOLD)}
+    assert len(changes) >= 20
+    for c in changes:
+        moved = set(c["before"]) ^ set(c["after"])
+        assert moved and moved <= {"requests", "engagement"} and c["reason"] and c["case"] == "P28", c["id"]
+        assert sorted(gold[c["id"]].themes) == c["after"] and "咨询" in gold[c["id"]].text, c["id"]

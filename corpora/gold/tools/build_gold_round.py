@@ -26,6 +26,7 @@ from pathlib import Path
 
 # build_gold_v2 is the sibling script: its folder is on the path when this one runs
 from build_gold_v2 import GOLD, LABEL_SET, assign_new, by_id, load_reports, read_jsonl, report_rows
+from rechecks import apply_rechecks
 from rounds import round_arg, withdrawn
 
 from nlp.labels.labelset import load_labelset
@@ -104,7 +105,7 @@ def main(name: str, work: Path, excluded: dict[str, str]) -> None:
 
     for split in SPLITS:
         new = [dict(r, split=split) for d in sorted(rows) if assignment[d] == split for r in rows[d]]
-        write_jsonl(GOLD / f"{split}.jsonl", old[split] + new)
+        write_jsonl(GOLD / f"{split}.jsonl", apply_rechecks(old[split] + new))
     kept_docs = [d for d in read_jsonl(GOLD / "documents.jsonl") if d["doc_id"] not in documents]
     write_jsonl(GOLD / "documents.jsonl", kept_docs + [documents[d] for d in sorted(documents)])
     labelled = [r["id"] for rs in rows.values() for r in rs]

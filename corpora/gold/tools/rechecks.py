@@ -1,0 +1,59 @@
+"""Gold rows re-read under a case settled after they were labelled, applied to every split.
+
+    python corpora/gold/tools/rechecks.py    # apply every re-read's changes to train/dev/test.jsonl in place
+
+A re-read lives in ``work/<name>/``: ``CASE.md`` (the case and how it was applied) and ``changes.jsonl`` (one
+row per changed segment: ``id``, ``before``, ``after`` (theme lists), ``case``, ``how``, ``reason``). Applying
+is idempotent, and ``build_gold_round.py`` applies the re-reads too when it rewrites the split files, so a
+later round never undoes one.
+"""
+
+from __future__ import annotations
+
+import json
+
+from build_gold_v2 import GOLD, WORK  # sibling script: its folder is on the path when this one runs
+
+from nlp.labels.splits import SPLITS
+
+RECHECKS = ("p28",)
+
+
+def changes() -> dict[str, dict]:
+    """id → change, over every re-read."""
+    out = {}
+    for name in RECHECKS:
+        for line in open(WORK / name / "changes.jsonl", encoding="utf-8"):
+            row = json.loads(line)
+            out[row["id"]] = {**row, "note": f"re-read under {row['case']} (work/{name}/CASE.md)"}
+    return out
+
+
+def apply_rechecks(rows: list[dict]) -> list[dict]:
+    """The rows with every re-read's themes in place and the re-read named in ``label_how``."""
+    found = changes()
+    out = []
+    for row in rows:
+        change = found.get(row["id"])
+        if change is not None:
+            how = row["label_how"] if change["note"] in row["label_how"] else f"{row['label_how']}; {change['note']}"
+            row = {**row, "themes": sorted(change["after"]), "label_how": how}
+        out.append(row)
+    return out
+
+
+def main() -> None:
+    found, applied = changes(), 0
+    for split in SPLITS:
+        path = GOLD / f"{split}.jsonl"
+        rows = [json.loads(line) for line in open(path, encoding="utf-8")]
+        applied += sum(1 for r in rows if r["id"] in found)
+        with open(path, "w", encoding="utf-8") as f:
+            for row in apply_rechecks(rows):
+                f.write(json.dumps(row, ensure_ascii=False) + "\n")
+    missing = len(found) - applied
+    print(f"{applied} re-read rows applied" + (f"; {missing} ids not in gold" if missing else ""))
+
+
+if __name__ == "__main__":
+    main()
