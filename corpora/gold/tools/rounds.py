@@ -25,6 +25,8 @@ ROUNDS = {
            "excluded": {}},
     "v8": {"batches": (47, 48, 49, 50),
            "excluded": {}},
+    "v9": {"batches": (51, 52, 53, 54, 55, 56, 57, 58),
+           "excluded": {}},
 }
 
 
