@@ -320,6 +320,13 @@ def test_old_outline_sub_headings_and_titles_found_in_blind_labelled_pages(corpu
     assert parts("hv-1015edf4ff27")[1] == ("overall", "一、信息公开")
 
 
+def test_the_introductions_list_of_parts_does_not_open_the_problems_part(corpus_v2):
+    # 全文包括概述，…和政府信息公开工作存在的主要问题及改进情况: names every part, so it is a cue for none
+    # (a headingless 2013 page, and a document-sharing copy whose 一、概述 is glued to OCR debris)
+    for doc_id in ("hv-5f219590c594", "hv-473fa0f83ad1"):
+        assert "problems" not in [s.kind for s in find_sections(corpus_v2[doc_id])[0]], doc_id
+
+
 def test_a_navigation_menu_row_is_not_a_heading(corpus_v2):
     text = corpus_v2["ex-6658f3ffa705"]  # "查询 通关 舱单 报关员记分    企业基本情况" is the site's menu
     overall = next(s for s in find_sections(text)[0] if s.kind == "overall")

@@ -508,6 +508,9 @@ _PART_ITEMS = tuple((kind, re.compile(_ITEM_NUMBER + words)) for kind, words in 
     ("review", r"(因政府信息公开)?(申请)?(行政复议|行政诉讼)"),
 ))
 _PRECEDING_PART = {"requests": "proactive", "review": "requests"}
+# The introduction's list of the report's parts (全文包括概述、…、存在的主要问题和改进措施…。) names every part,
+# so it is evidence for none of them.
+_CONTENTS_LIST = re.compile(r"[^。！？!?]*(全文(包括|共?分|由)|内容包括|(报告|年报)(包括|分为|由))[^。！？!?]*[。！？!?]?")
 
 
 def _fragment_parts(text: str, at: int, kind: str) -> list[tuple[str, int]]:
@@ -522,7 +525,7 @@ def _fragment_parts(text: str, at: int, kind: str) -> list[tuple[str, int]]:
     modern = _modern_outline(text, at + 200)
     parts: list[tuple[str, int]] = []
     for start, _end, line in _lines(text[at:]):
-        body = squash(line)
+        body = _CONTENTS_LIST.sub("", squash(line))
         if not body:
             continue
         cued = {k for k, cue, counts, hits in _FRAGMENT_CUES if (counts or not modern) and len(cue.findall(body)) >= hits}
