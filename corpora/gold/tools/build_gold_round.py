@@ -25,18 +25,12 @@ from collections import defaultdict
 from pathlib import Path
 
 # build_gold_v2 is the sibling script: its folder is on the path when this one runs
-from build_gold_v2 import GOLD, LABEL_SET, assign_new, by_id, load_reports, read_jsonl, report_rows
+from build_gold_v2 import GOLD, LABEL_SET, assign_new, by_id, load_reports, read_jsonl, report_rows, write_jsonl
 from rechecks import apply_rechecks
 from rounds import round_arg, withdrawn
 
 from nlp.labels.labelset import load_labelset
 from nlp.labels.splits import SPLITS, body_key
-
-
-def write_jsonl(path: Path, rows: list[dict]) -> None:
-    with open(path, "w", encoding="utf-8") as f:
-        for row in rows:
-            f.write(json.dumps(row, ensure_ascii=False) + "\n")
 
 
 def passes(work: Path) -> tuple[dict[str, str], dict[str, dict], dict[str, dict], dict[str, str]]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 
-from build_gold_v2 import GOLD, WORK  # sibling script: its folder is on the path when this one runs
+from build_gold_v2 import GOLD, WORK, read_jsonl, write_jsonl  # sibling script: its folder is on the path when this one runs
 
 from nlp.labels.splits import SPLITS
 
@@ -45,12 +45,9 @@ def apply_rechecks(rows: list[dict]) -> list[dict]:
 def main() -> None:
     found, applied = changes(), 0
     for split in SPLITS:
-        path = GOLD / f"{split}.jsonl"
-        rows = [json.loads(line) for line in open(path, encoding="utf-8")]
+        rows = read_jsonl(GOLD / f"{split}.jsonl")
         applied += sum(1 for r in rows if r["id"] in found)
-        with open(path, "w", encoding="utf-8") as f:
-            for row in apply_rechecks(rows):
-                f.write(json.dumps(row, ensure_ascii=False) + "\n")
+        write_jsonl(GOLD / f"{split}.jsonl", apply_rechecks(rows))
     missing = len(found) - applied
     print(f"{applied} re-read rows applied" + (f"; {missing} ids not in gold" if missing else ""))
 

@@ -9,8 +9,7 @@ labellers did, and the agreement figures were computed on them.
 
 import json
 
-from build_gold_v2 import GOLD, read_jsonl  # sibling scripts: their folder is on the path when this one runs
-from build_gold_round import write_jsonl
+from build_gold_v2 import GOLD, read_jsonl, write_jsonl  # sibling script: its folder is on the path when this one runs
 from rounds import withdrawn
 
 from nlp.labels.splits import SPLITS
