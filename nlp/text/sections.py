@@ -439,6 +439,9 @@ _OVERALL_SUBHEADING = re.compile(r"^[(（]?[一1][)）、.．]?\s*(主动公开|
                                  r"平台建设|监督保障|加强组织领导|组织领导|制度建设|健全机制|工作机制)")
 _PROBLEMS_SUBHEADING = re.compile(r"^[(（]?[一1][)）、.．]?\s*(存在的?(主要)?问题|问题和不足|主要问题|工作中存在)|"
                                   r"^[(（]?[一二12][)）、.．]?\s*改进(措施|情况|方向)|^[(（]?[二2][)）、.．]\s*改进")
+# A paragraph that opens by naming the shortcomings (目前，某市政府信息公开工作存在的主要问题有，一是…): where
+# a report has no problems heading or sub-heading at all, the problems part starts there.
+_PROBLEMS_STATEMENT = re.compile(r"^.{0,24}存在的?(主要)?(问题|不足)(主要)?(有|是|表现在|[:：])")
 
 
 def _headingless(text: str, start_kind: str | None, audit: Audit, after: int = 0) -> tuple[list[Section], Audit]:
@@ -615,7 +618,8 @@ def _infer_narrative(text: str, sections: list[Section], audit: Audit) -> list[S
     """Narrative sections whose heading was lost (PDF extraction drops 一、总体情况 but keeps its
     （一）主动公开…; drops 五、… but keeps （一）存在问题 / （二）改进措施 after the tables), placed by the
     outline: overall opens at the first overall sub-heading of the preamble, problems at the first
-    problems sub-heading of the part before 其他需要报告的事项. Recorded in ``audit.inferred``."""
+    problems sub-heading (else the first paragraph naming the shortcomings) of the part before
+    其他需要报告的事项. Recorded in ``audit.inferred``."""
     kinds = {s.kind for s in sections}
     out = list(sections)
     if "overall" not in kinds and out and out[0].kind == "preamble":
@@ -628,7 +632,9 @@ def _infer_narrative(text: str, sections: list[Section], audit: Audit) -> list[S
         host = next((i for i, s in enumerate(out) if s.kind == "other"), len(out)) - 1
         if host >= 0 and out[host].kind in ("proactive", "requests", "review"):
             s = out[host]
-            at = _first_line(text, s.start + max(1, len(s.heading)), s.end, _PROBLEMS_SUBHEADING)
+            body = s.start + max(1, len(s.heading))
+            at = _first_line(text, body, s.end, _PROBLEMS_SUBHEADING)
+            at = at if at is not None else _first_line(text, body, s.end, _PROBLEMS_STATEMENT)
             if at is not None:
                 out[host:host + 1] = [Section(s.kind, s.heading, s.start, _rstrip_end(text, s.start, at), s.number),
                                       Section("problems", "", at, s.end)]
