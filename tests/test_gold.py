@@ -1,6 +1,7 @@
 """The gold set loads, its splits are disjoint by document, and its counts match the datasheet."""
 
 import json
+import re
 from collections import Counter
 
 import pytest
@@ -49,7 +50,7 @@ def test_gold_v2_meets_the_brief():
 @pytest.mark.parametrize("round_name, left_out", [("v3", {"hv-d3eb06718475"}), ("v4", {"hv-d3eb06718475"})])
 def test_gold_round_rows_carry_the_agreed_or_adjudicated_label(round_name, left_out):
     """Every row of a round: both blind passes' label where they agree, the adjudicator's where they differ
-    (or, for a row re-read later under a settled case, that re-read's themes over exactly that label); its id
+    (or, for a row re-read later under a settled case, P28 or P29, that re-read's themes over exactly that label); its id
     was in a batch annotators saw, and reports left out (spam) stay out."""
     work = GOLD / "work" / round_name
     read = lambda path: {r["id"]: r for r in map(json.loads, open(path, encoding="utf-8"))}  # noqa: E731
@@ -60,7 +61,7 @@ def test_gold_round_rows_carry_the_agreed_or_adjudicated_label(round_name, left_
         first |= read(work / f"labels_{n}.jsonl")
         second |= read(work / f"second_{n}.jsonl")
     adjudicated = read(work / "adjudication.jsonl")
-    reread = read(GOLD / "work" / "p28" / "changes.jsonl")
+    reread = read(GOLD / "work" / "p28" / "changes.jsonl") | read(GOLD / "work" / "p29" / "changes.jsonl")
     rows = [s for s in load_gold(GOLD) if s.meta.get("gold_version") == round_name]
     assert len(rows) >= 1000 and first.keys() == second.keys() == shown
     label = lambda r: (sorted(r["themes"]), r["boilerplate"])  # noqa: E731
@@ -68,7 +69,8 @@ def test_gold_round_rows_carry_the_agreed_or_adjudicated_label(round_name, left_
         a, b = label(first[s.id]), label(second[s.id])
         labelled = a if a == b else label(adjudicated[s.id])
         if s.id in reread:
-            assert reread[s.id]["before"] == labelled[0] and "re-read under P28" in s.meta["label_how"], s.id
+            assert reread[s.id]["before"] == labelled[0], s.id
+            assert f"re-read under {reread[s.id]['case']}" in s.meta["label_how"], s.id
             labelled = (reread[s.id]["after"], labelled[1])
         assert (sorted(s.themes), s.boilerplate) == labelled, s.id
     assert not {s.doc_id for s in rows} & left_out
@@ -141,3 +143,16 @@ def test_p28_re_read_changed_only_requests_and_engagement_and_is_in_gold():
         moved = set(c["before"]) ^ set(c["after"])
         assert moved and moved <= {"requests", "engagement"} and c["reason"] and c["case"] == "P28", c["id"]
         assert sorted(gold[c["id"]].themes) == c["after"] and "咨询" in gold[c["id"]].text, c["id"]
+
+
+
+def test_p29_re_read_changed_only_content_and_is_in_gold():
+    """The P29 re-read (quality of the disclosed information) decided only `content`: every change keeps the
+    other themes, gives both readings' reason, and is what gold holds now, on rows that name such a quality."""
+    changes = [json.loads(line) for line in open(GOLD / "work" / "p29" / "changes.jsonl", encoding="utf-8")]
+    gold = {s.id: s for s in load_gold(GOLD)}
+    assert len(changes) >= 100
+    for c in changes:
+        assert set(c["before"]) ^ set(c["after"]) == {"content"} and c["reason"] and c["case"] == "P29", c["id"]
+        assert sorted(gold[c["id"]].themes) == c["after"], c["id"]
+        assert re.search("准确|及时|完整|全面|真实|权威|无误|时效|失实", gold[c["id"]].text), c["id"]
