@@ -12,6 +12,8 @@ from nlp.labels.gold import GoldError, load_gold, read_documents
 from nlp.labels.labelset import LabelSetError, load_labelset
 from nlp.labels.splits import body_key
 
+RE_READS = ("p28", "p29", "p30", "p31")  # the order corpora/gold/tools/rechecks.py applies them in
+
 
 
 def test_splits_load_and_offsets_match_documents():
@@ -50,7 +52,7 @@ def test_gold_v2_meets_the_brief():
 @pytest.mark.parametrize("round_name, left_out", [("v3", {"hv-d3eb06718475"}), ("v4", {"hv-d3eb06718475"})])
 def test_gold_round_rows_carry_the_agreed_or_adjudicated_label(round_name, left_out):
     """Every row of a round: both blind passes' label where they agree, the adjudicator's where they differ
-    (or, for a row re-read later under a settled case, P28 or P29, that re-read's themes over exactly that label); its id
+    (or, for a row re-read later under a settled case, P28–P31, that re-read's themes over exactly that label); its id
     was in a batch annotators saw, and reports left out (spam) stay out."""
     work = GOLD / "work" / round_name
     read = lambda path: {r["id"]: r for r in map(json.loads, open(path, encoding="utf-8"))}  # noqa: E731
@@ -61,17 +63,20 @@ def test_gold_round_rows_carry_the_agreed_or_adjudicated_label(round_name, left_
         first |= read(work / f"labels_{n}.jsonl")
         second |= read(work / f"second_{n}.jsonl")
     adjudicated = read(work / "adjudication.jsonl")
-    reread = read(GOLD / "work" / "p28" / "changes.jsonl") | read(GOLD / "work" / "p29" / "changes.jsonl")
+    reread = {}  # id → its re-reads' changes, in the order they were made
+    for name in RE_READS:
+        for change in read(GOLD / "work" / name / "changes.jsonl").values():
+            reread.setdefault(change["id"], []).append(change)
     rows = [s for s in load_gold(GOLD) if s.meta.get("gold_version") == round_name]
     assert len(rows) >= 1000 and first.keys() == second.keys() == shown
     label = lambda r: (sorted(r["themes"]), r["boilerplate"])  # noqa: E731
     for s in rows:
         a, b = label(first[s.id]), label(second[s.id])
         labelled = a if a == b else label(adjudicated[s.id])
-        if s.id in reread:
-            assert reread[s.id]["before"] == labelled[0], s.id
-            assert f"re-read under {reread[s.id]['case']}" in s.meta["label_how"], s.id
-            labelled = (reread[s.id]["after"], labelled[1])
+        for change in reread.get(s.id, ()):
+            assert change["before"] == labelled[0], s.id
+            assert f"re-read under {change['case']}" in s.meta["label_how"], s.id
+            labelled = (change["after"], labelled[1])
         assert (sorted(s.themes), s.boilerplate) == labelled, s.id
     assert not {s.doc_id for s in rows} & left_out
 
@@ -133,26 +138,30 @@ def test_withdrawn_reports_are_out_of_gold_and_the_corpus():
     assert not withdrawn & corpus
 
 
-def test_p28_re_read_changed_only_requests_and_engagement_and_is_in_gold():
-    """The P28 re-read (咨询) decided only those two themes: every change keeps the others, names both readings'
-    or the adjudicator's reason, and is what gold holds now, on rows that name 咨询."""
-    changes = [json.loads(line) for line in open(GOLD / "work" / "p28" / "changes.jsonl", encoding="utf-8")]
+def _re_read_changes(name: str) -> list[dict]:
+    return [json.loads(line) for line in open(GOLD / "work" / name / "changes.jsonl", encoding="utf-8")]
+
+
+@pytest.mark.parametrize("name, case, themes, pattern, at_least", [
+    ("p28", "P28", {"requests", "engagement"}, "咨询", 20),
+    ("p29", "P29", {"content"}, "准确|及时|完整|全面|真实|权威|无误|时效|失实", 100),
+    ("p30", "P30", {"engagement"}, "建议|提案", 40),
+    ("p31", "P31", {"oversight", "awareness"}, "监督|纳入|列入", 50),
+])
+def test_settled_case_re_read_changed_only_its_themes_and_is_in_gold(name, case, themes, pattern, at_least):
+    """A re-read under a settled case decided only that case's themes: every change keeps the others, gives both
+    readings' (or the lead's) reason, and is what gold holds now, on rows the case is about (or what a later
+    re-read started from, where one changed the row again)."""
+    later = {}
+    for other in RE_READS[RE_READS.index(name) + 1:]:
+        for c in _re_read_changes(other):
+            later.setdefault(c["id"], c)
     gold = {s.id: s for s in load_gold(GOLD)}
-    assert len(changes) >= 20
+    changes = _re_read_changes(name)
+    assert len(changes) >= at_least
     for c in changes:
         moved = set(c["before"]) ^ set(c["after"])
-        assert moved and moved <= {"requests", "engagement"} and c["reason"] and c["case"] == "P28", c["id"]
-        assert sorted(gold[c["id"]].themes) == c["after"] and "咨询" in gold[c["id"]].text, c["id"]
-
-
-
-def test_p29_re_read_changed_only_content_and_is_in_gold():
-    """The P29 re-read (quality of the disclosed information) decided only `content`: every change keeps the
-    other themes, gives both readings' reason, and is what gold holds now, on rows that name such a quality."""
-    changes = [json.loads(line) for line in open(GOLD / "work" / "p29" / "changes.jsonl", encoding="utf-8")]
-    gold = {s.id: s for s in load_gold(GOLD)}
-    assert len(changes) >= 100
-    for c in changes:
-        assert set(c["before"]) ^ set(c["after"]) == {"content"} and c["reason"] and c["case"] == "P29", c["id"]
-        assert sorted(gold[c["id"]].themes) == c["after"], c["id"]
-        assert re.search("准确|及时|完整|全面|真实|权威|无误|时效|失实", gold[c["id"]].text), c["id"]
+        assert moved and moved <= themes and c["reason"] and c["case"] == case, c["id"]
+        now = later[c["id"]]["before"] if c["id"] in later else sorted(gold[c["id"]].themes)
+        assert now == c["after"], c["id"]
+        assert re.search(pattern, gold[c["id"]].text), c["id"]

@@ -16,26 +16,25 @@ from build_gold_v2 import GOLD, WORK, read_jsonl, write_jsonl  # sibling script:
 
 from nlp.labels.splits import SPLITS
 
-RECHECKS = ("p28", "p29")
+RECHECKS = ("p28", "p29", "p30", "p31")
 
 
-def changes() -> dict[str, dict]:
-    """id → change, over every re-read."""
-    out = {}
+def changes() -> dict[str, list[dict]]:
+    """id → its changes, in the order the re-reads were made (a later re-read starts from an earlier one's result)."""
+    out: dict[str, list[dict]] = {}
     for name in RECHECKS:
         for line in open(WORK / name / "changes.jsonl", encoding="utf-8"):
             row = json.loads(line)
-            out[row["id"]] = {**row, "note": f"re-read under {row['case']} (work/{name}/CASE.md)"}
+            out.setdefault(row["id"], []).append({**row, "note": f"re-read under {row['case']} (work/{name}/CASE.md)"})
     return out
 
 
 def apply_rechecks(rows: list[dict]) -> list[dict]:
-    """The rows with every re-read's themes in place and the re-read named in ``label_how``."""
+    """The rows with every re-read's themes in place, in order, and each re-read named in ``label_how``."""
     found = changes()
     out = []
     for row in rows:
-        change = found.get(row["id"])
-        if change is not None:
+        for change in found.get(row["id"], ()):
             how = row["label_how"] if change["note"] in row["label_how"] else f"{row['label_how']}; {change['note']}"
             row = {**row, "themes": sorted(change["after"]), "label_how": how}
         out.append(row)
