@@ -33,6 +33,8 @@ ROUNDS = {
             "excluded": {}},
     "v12": {"batches": (75, 76, 77, 78, 79, 80, 81, 82),
             "excluded": {}},
+    "v13": {"batches": (83, 84),
+            "excluded": {}},
 }
 
 
