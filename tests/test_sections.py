@@ -337,6 +337,19 @@ def test_problems_without_a_heading_open_where_a_paragraph_names_the_shortcoming
     assert text[sections[-1].start:].startswith("目前,平度市政府信息公开工作存在的主要问题有")
 
 
+def test_a_closing_signature_is_other_in_headingless_texts_and_before_page_buttons(corpus_v2):
+    # a 2018 bureau report without headings ends "…促进公开机构和窗口单位服务上水平。 / 本溪县文化旅游和广播电视局 /
+    # 2019年4月1日 / 【打印正文】": the page's print button is furniture, the signature and date are `other`
+    text = corpus_v2["hv-30a28511df0e"]
+    assert "打印正文" not in text
+    sections, _ = find_sections(text)
+    assert [s.kind for s in sections][-2:] == ["problems", "other"]
+    assert text[sections[-1].start:].strip() == "本溪县文化旅游和广播电视局\n\n2019年4月1日"
+    # traditional script: the phone-view line (掃一掃在手機上查看當前頁面) is furniture, the date closes the report
+    trad = corpus_v2["hv-91d34cadcc33"]
+    assert "掃一掃" not in trad and find_sections(trad)[0][-1].kind == "other"
+
+
 def test_a_navigation_menu_row_is_not_a_heading(corpus_v2):
     text = corpus_v2["ex-6658f3ffa705"]  # "查询 通关 舱单 报关员记分    企业基本情况" is the site's menu
     overall = next(s for s in find_sections(text)[0] if s.kind == "overall")

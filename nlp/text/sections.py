@@ -387,6 +387,16 @@ def _trailing_signature(text: str, start: int, end: int) -> int | None:
     return start + block_start if block_start > 0 else None
 
 
+def _split_signature(text: str, sections: list[Section]) -> list[Section]:
+    """A closing signature and date at the end of the last part is the `other` part."""
+    last = sections[-1] if sections else None
+    sign = _trailing_signature(text, last.start, last.end) if last else None
+    if sign is None or last.kind == "other" or sign <= last.start + len(last.heading):
+        return sections
+    return sections[:-1] + [Section(last.kind, last.heading, last.start, _rstrip_end(text, last.start, sign), last.number),
+                            Section("other", "", sign, last.end)]
+
+
 def _numbering_audit(headings: list[_Heading], audit: Audit) -> None:
     numbers = [h.number for h in headings if h.number]
     audit.numbering = numbers
@@ -420,12 +430,7 @@ def find_sections(text: str, start_kind: str | None = None) -> tuple[list[Sectio
     for i, h in enumerate(headings):
         end = headings[i + 1].start if i + 1 < len(headings) else len(text)
         sections.append(Section(h.kind, h.heading, h.start, _rstrip_end(text, h.start, end), h.number))
-    sections = _infer_narrative(text, sections, audit)
-    last = sections[-1]
-    sign = _trailing_signature(text, last.start, last.end)
-    if sign is not None and last.kind != "other" and sign > last.start + len(last.heading):
-        sections[-1] = Section(last.kind, last.heading, last.start, _rstrip_end(text, last.start, sign), last.number)
-        sections.append(Section("other", "", sign, last.end))
+    sections = _split_signature(text, _infer_narrative(text, sections, audit))
 
     audit.found = [s.kind for s in sections]
     ranks = [_RANK[s.kind] for s in sections]
@@ -460,6 +465,7 @@ def _headingless(text: str, start_kind: str | None, audit: Audit, after: int = 0
     for i, (part_kind, part_start) in enumerate(parts):
         part_end = parts[i + 1][1] if i + 1 < len(parts) else len(text)
         sections.append(Section(part_kind, "", part_start if sections else 0, _rstrip_end(text, part_start, part_end)))
+    sections = _split_signature(text, sections)
     if start_kind is None:  # what was placed, not the opening guess: a page may open inside 依申请公开
         placed = list(dict.fromkeys(k for k, _ in parts))
         audit.warnings.append("no recognisable section heading; the text is "
