@@ -35,6 +35,8 @@ ROUNDS = {
             "excluded": {}},
     "v13": {"batches": (83, 84),
             "excluded": {}},
+    "v14": {"batches": (85, 86, 87, 88, 89, 90, 91, 92),
+            "excluded": {}},
 }
 
 
