@@ -41,13 +41,19 @@ class TagWork:
     """What a worker does with a chunk of paths: read, segment, tag them in one model call."""
 
     max_bytes: int = DEFAULT_MAX_BYTES
+    summary: bool = True  # one --doc-summary row per report (its noise score is the costly part)
 
     def __call__(self, tagger: Tagger, paths: list[str]) -> list[batch.Result]:
         docs, failed = batch.read_each(paths, partial(Document.from_path, max_bytes=self.max_bytes))
         tagged = tagger.tag_many([doc for _, doc in docs])
-        return failed + [batch.Result(key=path, rows=tag_rows(doc), status=doc.status, sections=[s.kind for s in doc.sections],
-                                      extra={"summary": doc_summary(doc, tagger.labels)})
-                         for (path, _), doc in zip(docs, tagged)]
+        return failed + [self._result(path, doc, tagger.labels) for (path, _), doc in zip(docs, tagged)]
+
+    def _result(self, path: str, doc: Document, labels: list[str]) -> batch.Result:
+        rows = tag_rows(doc)
+        return batch.Result(key=path, rows=rows, sections=[s.kind for s in doc.sections],
+                            # a report without rows is listed with its status; one with rows needs it only here
+                            status=doc.status if self.summary or not rows else ("ok", ""),
+                            extra={"summary": doc_summary(doc, labels)} if self.summary else {})
 
 
 def model_identity(name: str, model) -> dict:
@@ -124,7 +130,7 @@ def tag(
     on_result = (lambda key, r: summary_sink.write_document(key, [r.extra["summary"]])) if summary_sink else None
     # One worker tags in this process with the model loaded above; more workers each load their own.
     setup = (lambda: Tagger(loaded)) if workers <= 1 else _TagSetup(model, backend)
-    summary = batch.run(files, sink, TagWork(int(max_size * 2**20)), setup=setup, n_process=workers,
+    summary = batch.run(files, sink, TagWork(int(max_size * 2**20), summary=summary_sink is not None), setup=setup, n_process=workers,
                         failed_path=failed_path, desc="tag", progress=progress, on_result=on_result,
                         problems=problems)
     sink.close()

@@ -78,12 +78,12 @@ def expand_paths(inputs: Iterable[str | Path]) -> list[Path]:
 def input_key(path: str | Path) -> str:
     """A report's identity across runs: its resolved path and a hash of its bytes, so that resuming with
     the same corpus typed differently (relative, absolute, trailing slash) finds the finished reports."""
-    p = Path(path)
     try:
-        digest = hashlib.sha1(p.read_bytes()).hexdigest()[:16]
+        with open(path, "rb") as f:
+            digest = hashlib.sha1(f.read()).hexdigest()[:16]
     except OSError:
         digest = "unreadable"
-    return f"{p.resolve()}#{digest}"
+    return f"{os.path.realpath(path)}#{digest}"
 
 
 @dataclass
@@ -96,6 +96,18 @@ class Result:
     extra: dict = field(default_factory=dict)
     error: str | None = None
     status: tuple[str, str] = ("ok", "")  # the document's (status, reason): see Document.status
+    encoded: bytes | None = None  # the rows as the output file holds them, when a worker encoded them
+    n_rows: int = 0
+    input_key: str | None = None
+
+    def finished(self, encode: Callable[[list[dict]], bytes] | None) -> "Result":
+        """What a worker sends back: its input key computed, and its rows encoded (bytes pickle far faster
+        than dicts)."""
+        self.input_key = input_key(self.key)
+        self.n_rows = len(self.rows)
+        if encode is not None and self.error is None:
+            self.encoded, self.rows = encode(self.rows), []
+        return self
 
 
 @dataclass
@@ -136,16 +148,21 @@ def run_chunk(work: Callable, paths: list[str]) -> list[Result]:
         return [r for p in paths for r in run_chunk(work, [p])]
 
 
+def finish_chunk(work: Callable, paths: list[str], encode: Callable | None = None) -> list[Result]:
+    """:func:`run_chunk`, then each result :meth:`~Result.finished` where it was made (in the worker)."""
+    return [r.finished(encode) for r in run_chunk(work, paths)]
+
+
 def _chunks(paths: list[str], size: int) -> Iterator[list[str]]:
     for i in range(0, len(paths), size):
         yield paths[i:i + size]
 
 
-def _results(paths: list[str], setup, work, n_process: int, chunk: int) -> Iterator[Result]:
+def _results(paths: list[str], setup, work, n_process: int, chunk: int, encode=None) -> Iterator[Result]:
     if n_process <= 1:
         init_in_process(setup)
         for part in _chunks(paths, chunk):
-            yield from run_chunk(work, part)
+            yield from finish_chunk(work, part, encode)
         return
     with pool(n_process, setup) as executor:
         pending = set()
@@ -155,7 +172,7 @@ def _results(paths: list[str], setup, work, n_process: int, chunk: int) -> Itera
                 part = next(parts, None)
                 if part is None:
                     break
-                pending.add(executor.submit(run_chunk, work, part))
+                pending.add(executor.submit(finish_chunk, work, part, encode))
             if not pending:
                 return
             done, pending = wait(pending, return_when=FIRST_COMPLETED)
@@ -198,20 +215,20 @@ def run(paths: list[Path], sink: RowSink, work: Callable, setup: Callable | None
         failed_path.unlink(missing_ok=True)  # an earlier run's list; this run writes its own at the end
     bar = tqdm(total=len(todo), desc=desc, unit="doc", disable=not progress, dynamic_ncols=True)
     try:
-        for result in _results(todo, setup, work, max(1, n_process), max(1, chunk)):
+        for result in _results(todo, setup, work, max(1, n_process), max(1, chunk), sink.encode):
             bar.update(1)
-            key = keys.get(result.key) or input_key(result.key)
+            key = keys.get(result.key) or result.input_key
             if result.error is not None:
                 failures[key] = {"path": result.key, "reason": result.error}
                 continue
             failures.pop(key, None)
-            if not result.rows:  # read, but nothing to write: never silently
+            if not result.n_rows:  # read, but nothing to write: never silently
                 entry = {"path": result.key, "status": result.status[0], "reason": result.status[1]}
                 summary.no_rows.append(entry)
                 failures[key] = entry
-            sink.write_document(key, result.rows)
+            sink.write_document(key, result.rows, encoded=result.encoded)
             summary.read += 1
-            summary.rows += len(result.rows)
+            summary.rows += result.n_rows
             summary.sections.update(result.sections)
             if on_result:
                 on_result(key, result)

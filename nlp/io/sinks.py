@@ -21,8 +21,11 @@ import io
 import json
 import os
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
+
+import orjson
 
 FORMATS = {".jsonl": "jsonl", ".json": "jsonl", ".csv": "csv", ".parquet": "parquet"}
 SYNC_SECONDS = 1.0  # how often finished documents are made durable (NLP_SYNC_SECONDS overrides)
@@ -37,6 +40,25 @@ def output_format(path: str | Path) -> str:
 
 def _csv_value(value):
     return json.dumps(value, ensure_ascii=False) if isinstance(value, (list, dict)) else value
+
+
+@dataclass(frozen=True)
+class RowEncoder:
+    """A document's rows as the bytes the output file holds. Picklable, so worker processes encode their own
+    rows and send bytes, not dicts (pickling the dicts cost the parent more than writing them)."""
+
+    format: str
+    columns: tuple[str, ...]
+
+    def __call__(self, rows: list[dict]) -> bytes:
+        if self.format == "csv":
+            buf = io.StringIO()
+            writer = csv.writer(buf, lineterminator="\n")
+            for row in rows:
+                writer.writerow([_csv_value(row.get(c)) for c in self.columns])
+            return buf.getvalue().encode("utf-8")
+        # JSONL (and the Parquet spool): orjson writes UTF-8 directly, about 4x faster than json.dumps
+        return b"".join(orjson.dumps(r, option=orjson.OPT_APPEND_NEWLINE | orjson.OPT_SERIALIZE_NUMPY) for r in rows)
 
 
 class ResumeError(ValueError):
@@ -78,8 +100,9 @@ class RowSink:
         self._pending: list[bytes] = []  # progress lines of documents whose rows are not synced yet
         self._synced_at = time.monotonic()
         self._sync_seconds = float(os.environ.get("NLP_SYNC_SECONDS", SYNC_SECONDS))
+        self.encode = RowEncoder(self.format, tuple(self.columns))
         if self.format == "csv" and self._data.tell() == 0:
-            self._write(self._encode_csv([dict(zip(self.columns, self.columns))]))
+            self._write(self.encode([dict(zip(self.columns, self.columns))]))
 
     def _check_identity(self) -> None:
         earlier = json.loads(self.run_path.read_text(encoding="utf-8")) if self.run_path.exists() else {}
@@ -115,13 +138,6 @@ class RowSink:
             with open(self.data_path, "r+b") as f:
                 f.truncate(offset)
 
-    def _encode_csv(self, rows: list[dict]) -> bytes:
-        buf = io.StringIO()
-        writer = csv.writer(buf, lineterminator="\n")
-        for row in rows:
-            writer.writerow([_csv_value(row.get(c)) for c in self.columns])
-        return buf.getvalue().encode("utf-8")
-
     def _write(self, data: bytes) -> None:
         self._data.write(data)
         self._data.flush()
@@ -134,12 +150,9 @@ class RowSink:
         self._pending.clear()
         self._synced_at = time.monotonic()
 
-    def write_document(self, key: str, rows: list[dict]) -> None:
-        if self.format == "csv":
-            data = self._encode_csv(rows)
-        else:
-            data = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows).encode("utf-8")
-        self._write(data)
+    def write_document(self, key: str, rows: list[dict] | None = None, encoded: bytes | None = None) -> None:
+        """A finished document's rows, as dicts or already encoded by :attr:`encode` (in a worker)."""
+        self._write(encoded if encoded is not None else self.encode(rows or []))
         self._pending.append((json.dumps({"key": key, "offset": self._data.tell()}, ensure_ascii=False) + "\n").encode())
         self.done.add(key)
         if time.monotonic() - self._synced_at >= self._sync_seconds:

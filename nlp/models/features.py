@@ -98,10 +98,10 @@ def _cue_patterns(cue_words: tuple[tuple[str, tuple[str, ...]], ...]) -> list[tu
             if any(cues)]
 
 
-def cue_hits(text: str, cue_words: dict[str, Sequence[str]] | None) -> str:
-    """``cue=<label>`` for every label one of whose cue words occurs in ``text``."""
-    key = tuple((label, tuple(cues)) for label, cues in (cue_words or {}).items())
-    return " ".join(f"cue={label}" for label, pattern in _cue_patterns(key) if pattern.search(text)) or "cue=none"
+def cue_hits(texts: Sequence[str], cue_words: dict[str, Sequence[str]] | None) -> list[str]:
+    """Per text: ``cue=<label>`` for every label one of whose cue words occurs in it."""
+    patterns = _cue_patterns(tuple((label, tuple(cues)) for label, cues in (cue_words or {}).items()))
+    return [" ".join(f"cue={label}" for label, pattern in patterns if pattern.search(t)) or "cue=none" for t in texts]
 
 
 def frame(records: Sequence[SegmentInput], tokenizer: Tokenizer, references: dict[str, NgramReference] | None = None,
@@ -122,7 +122,7 @@ def frame(records: Sequence[SegmentInput], tokenizer: Tokenizer, references: dic
         "words": [mask_numbers(" ".join(t)) for t in tokens],
         "chars": [mask_numbers(t) for t in texts],
         "context": [f"section={r.section or 'none'}" + heading_words[_heading_tail(r.heading or "")] for r in records],
-        "cues": [cue_hits(t, cue_words) for t in texts],
+        "cues": cue_hits(texts, cue_words),
     }
     extra: list[str] = []
     if with_signals:
