@@ -41,6 +41,8 @@ ROUNDS = {
             "excluded": {}},
     "v16": {"batches": (101, 102, 103, 104, 105, 106, 107, 108),
             "excluded": {}},
+    "v17": {"batches": (109, 110),
+            "excluded": {}},
 }
 
 
