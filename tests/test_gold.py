@@ -151,6 +151,7 @@ def _re_read_changes(name: str) -> list[dict]:
     ("p31", "P31", {"oversight", "awareness"}, "监督|纳入|列入", 50),
     ("p32", "P32", {"engagement", "training"}, "宣传|宣讲|宣贯", 10),
     ("p33", "P33", {"content"}, "质效", 10),
+    ("p34", "P34", {"awareness"}, "作为|摆|一把手", 20),
 ])
 def test_settled_case_re_read_changed_only_its_themes_and_is_in_gold(name, case, themes, pattern, at_least):
     """A re-read under a settled case decided only that case's themes: every change keeps the others, gives both
