@@ -224,6 +224,15 @@ def test_first_part_titled_information_disclosure_is_overall_when_a_proactive_pa
     assert find_sections(alone)[0][0].kind == "proactive"
 
 
+def test_first_part_titled_information_disclosure_is_overall_when_no_disclosure_part_follows(corpus_v2):
+    # a 2010 price bureau: 一、政府信息公开工作情况 (its whole account of the year) / 二、…存在的问题 / 三、下一步的工作措施
+    sections, _ = find_sections(corpus_v2["hv-e4a607f42098"])
+    assert [s.kind for s in sections] == ["preamble", "overall", "problems"]
+    # a 2015 report of 湛江市编办 whose only part is 一、政府信息公开情况: rows, not "no narrative"
+    doc = Document.from_text(corpus_v2["hv-0a41c2f4b130"])
+    assert doc.status[0] == "ok" and {s.section for s in doc.segments} == {"overall"} and len(doc.segments) >= 5
+
+
 # Measured on section gold v2 (160 reports read by hand; corpora/sections/gold_v2.jsonl): when it landed
 # all 0.902, flattened 0.901, spaced headings 0.935, no numbered headings 0.778, pre-2014 0.902. With the 40
 # blind-labelled pages added (reports the finder found no heading in, the hardest kind; 200 reports in all):

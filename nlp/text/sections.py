@@ -648,12 +648,18 @@ def _infer_narrative(text: str, sections: list[Section], audit: Audit) -> list[S
     return out
 
 
+_WHOLE_ACCOUNT = re.compile(r"(政府|政务)?信息公开(工作)?情况$")
+
+
 def _first_heading_rule(headings: list[_Heading]) -> list[_Heading]:
     """一、政府信息公开情况 / 一、信息公开工作情况 as the first part is the overall narrative when a 主动公开
-    part follows it; without one it is the report's proactive part (the outline decides)."""
+    part follows it, or when no part on disclosure follows it at all (older reports put their whole account of
+    the year under it, then 二、存在的问题); beside 二、依申请公开情况 it is the report's proactive part."""
     later_proactive = any(h.kind == "proactive" and "主动公开" in squash(h.heading) for h in headings[1:])
+    whole_account = bool(headings) and bool(_WHOLE_ACCOUNT.search(squash(headings[0].heading))) \
+        and not any(h.kind in ("overall", "proactive", "requests") for h in headings[1:])
     if headings and headings[0].kind == "proactive" and "主动公开" not in squash(headings[0].heading) \
-            and headings[0].number in ("一", None) and later_proactive:
+            and headings[0].number in ("一", None) and (later_proactive or whole_account):
         first = headings[0]
         return [_Heading("overall", first.heading, first.start, first.number, first.strong, first.inline)] + headings[1:]
     return headings
