@@ -130,9 +130,9 @@ def tag(
     on_result = (lambda key, r: summary_sink.write_document(key, [r.extra["summary"]])) if summary_sink else None
     # One worker tags in this process with the model loaded above; more workers each load their own.
     setup = (lambda: Tagger(loaded)) if workers <= 1 else _TagSetup(model, backend)
-    summary = batch.run(files, sink, TagWork(int(max_size * 2**20), summary=summary_sink is not None), setup=setup, n_process=workers,
-                        failed_path=failed_path, desc="tag", progress=progress, on_result=on_result,
-                        problems=problems)
+    work = TagWork(int(max_size * 2**20), summary=summary_sink is not None)
+    summary = batch.run(files, sink, work, setup=setup, n_process=workers, failed_path=failed_path, desc="tag",
+                        progress=progress, on_result=on_result, problems=problems)
     sink.close()
     if summary_sink:
         summary_sink.close()
