@@ -655,13 +655,17 @@ def _first_heading_rule(headings: list[_Heading]) -> list[_Heading]:
     """一、政府信息公开情况 / 一、信息公开工作情况 as the first part is the overall narrative when a 主动公开
     part follows it, or when no part on disclosure follows it at all (older reports put their whole account of
     the year under it, then 二、存在的问题); beside 二、依申请公开情况 it is the report's proactive part."""
-    later_proactive = any(h.kind == "proactive" and "主动公开" in squash(h.heading) for h in headings[1:])
-    whole_account = bool(headings) and bool(_WHOLE_ACCOUNT.search(squash(headings[0].heading))) \
-        and not any(h.kind in ("overall", "proactive", "requests") for h in headings[1:])
-    if headings and headings[0].kind == "proactive" and "主动公开" not in squash(headings[0].heading) \
-            and headings[0].number in ("一", None) and (later_proactive or whole_account):
-        first = headings[0]
-        return [_Heading("overall", first.heading, first.start, first.number, first.strong, first.inline)] + headings[1:]
+    if not headings:
+        return headings
+    first, rest = headings[0], headings[1:]
+    title = squash(first.heading)
+    if first.kind != "proactive" or "主动公开" in title or first.number not in ("一", None):
+        return headings
+    later_proactive = any(h.kind == "proactive" and "主动公开" in squash(h.heading) for h in rest)
+    whole_account = bool(_WHOLE_ACCOUNT.search(title)) and not any(h.kind in ("overall", "proactive", "requests")
+                                                                    for h in rest)
+    if later_proactive or whole_account:
+        return [_Heading("overall", first.heading, first.start, first.number, first.strong, first.inline)] + rest
     return headings
 
 
