@@ -73,6 +73,9 @@ _TOP_NUMBER = re.compile(rf"^(?:第([{_CN_NUM}]{{1,3}})部分|([{_CN_NUM}]{{1,3}
 # Reports without any 一、 heading sometimes number their parts 1、 … 7、: a fallback outline.
 _ARABIC_NUMBER = re.compile(r"^(\d{1,2})\s*[、.．](?!\d)\s*")
 _INLINE_ARABIC = re.compile(r"(?<=[\s。！？!?])\d{1,2}\s*[、.．](?!\d)")
+# Short reports without 一、 or 1、 parts sometimes number them (一)总体情况 … (三)行政复议…: a last fallback,
+# read at line starts only (inside a line, (二) is always an item).
+_PAREN_NUMBER = re.compile(rf"^\(([{_CN_NUM}]{{1,3}})\)\s*[、.,:，：]?\s*")
 # A title glued to the year's first sentence: cut after its title word when a sentence starts there.
 # (…情况一、…情况: a PDF's running header repeats the heading right after it.)
 _GLUED_CUT = re.compile(r"(情况|概况|概述|措施|事项|打算|计划|问题|不足)(?=\d{4}\s*年|根据|按照|我[局镇乡区县市委办]|本[年局单]|全年|今年|一年来|"
@@ -100,6 +103,8 @@ _SPACE = re.compile(r"\s+")
 # page number glued to it (…电子信箱:2一、政务公开工作开展情况).
 # Not after ；or ：— those open the items of a list, e.g. a table of contents (包括:一、…;二、…).
 _INLINE_NUMBER = re.compile(rf"(?<=[\s。！？!?\d])[{_CN_NUM}]{{1,3}}\s*[、.．,，:：]")
+_NUMBER_PATTERNS = {"chinese": _TOP_NUMBER, "arabic": _ARABIC_NUMBER, "paren": _PAREN_NUMBER}
+_INLINE_PATTERNS = {"chinese": _INLINE_NUMBER, "arabic": _INLINE_ARABIC, "paren": None}
 # Words that say a headingless passage is the problems part (the start of 存在的问题/下一步 text).
 _PROBLEMS_OPENING = re.compile(r"不足|存在.{0,6}问题|问题(和|及|与)?不足|差距|薄弱|下一步|改进|今后")
 _OVERALL_OPENING = re.compile(r"主动公开|依申请|公开.{0,8}[0-9]+\s*条|领导小组|工作机制|认真贯彻|高度重视")
@@ -178,20 +183,22 @@ def classify_heading(heading: str) -> str | None:
     return min(found)[2] if found else None
 
 
-def _parse_heading(line: str, arabic: bool = False) -> tuple[str | None, str, str] | None:
+def _parse_heading(line: str, numbering: str = "chinese") -> tuple[str | None, str, str] | None:
     """Split a candidate top-level heading line into (number, title, rest), or None.
 
-    ``rest`` is body text glued onto the heading on the same line. With ``arabic`` (a report with no
-    一、 heading at all), 1、 2、 … number the top level.
+    ``rest`` is body text glued onto the heading on the same line. ``numbering`` names what numbers the
+    top level: 一、 (``chinese``), or in a report with no 一、 heading at all 1、 2、 … (``arabic``) or
+    (一) (二) … (``paren``).
     """
     folded = fold(line)
     lead = _LEADING_JUNK.match(folded).end()
-    if folded.startswith(("(", "（", "【", "["), lead) or (folded[lead:lead + 1].isdigit() and not arabic):
+    opening = folded[lead:lead + 1]
+    if (opening in ("(", "（", "【", "[") and numbering != "paren") or (opening.isdigit() and numbering != "arabic"):
         return None  # (一) / 1. / (1) open sub-headings, never top-level sections
     folded = folded[lead:]
     line = line[lead:]
-    match = (_ARABIC_NUMBER if arabic else _TOP_NUMBER).match(folded)
-    if arabic and not match:
+    match = _NUMBER_PATTERNS[numbering].match(folded)
+    if numbering != "chinese" and not match:
         return None
     number = None
     body = folded
@@ -243,8 +250,8 @@ def _original_length(title: str, squashed_length: int) -> int:
     return len(title)
 
 
-def _heading_at(piece: str, start: int, inline: bool, arabic: bool = False) -> _Heading | None:
-    parsed = _parse_heading(piece, arabic)
+def _heading_at(piece: str, start: int, inline: bool, numbering: str = "chinese") -> _Heading | None:
+    parsed = _parse_heading(piece, numbering)
     if parsed is None:
         return None
     number, title, rest = parsed
@@ -267,6 +274,16 @@ def _heading_at(piece: str, start: int, inline: bool, arabic: bool = False) -> _
     return None
 
 
+def _paren_outline(headings: list[_Heading]) -> list[_Heading]:
+    """(一) (二) … as the parts of a report only when (一) is the overall part: (一)主动公开 (二)依申请公开
+    are the sub-parts of 总体情况 whose heading was lost. Among them, (二)政府信息公开情况 (no 主动) is the
+    rest of the year's account, not the proactive part."""
+    numbered = [h for h in headings if h.number]
+    if not numbered or (numbered[0].number, numbered[0].kind) != ("一", "overall"):
+        return []
+    return [h for h in headings if h.kind != "proactive" or "主动公开" in squash(h.heading)]
+
+
 def _menu_row(title: str) -> bool:
     """A row of a site's navigation menu (查询 通关 舱单 企业基本情况), not a title: three or more words
     apart, some longer than one character (a letter-spaced title 概 述 has single characters)."""
@@ -277,12 +294,16 @@ def _menu_row(title: str) -> bool:
 def find_headings(text: str) -> list[_Heading]:
     """Every place that opens a top-level section, in order: heading lines, and numbered headings
     inside a line (a page flattened by a scraper) where the outline's numbering vouches for them.
-    A report with no numbered 一、 heading at all is read again with 1、 2、 … as its top level."""
-    headings = _in_outline_order(_candidates(text, arabic=False))
+    A report with no numbered 一、 heading at all is read again with 1、 2、 …, then (一) (二) …, as its top level."""
+    headings = _in_outline_order(_candidates(text, "chinese"))
     if not any(h.number for h in headings):
-        arabic = _in_outline_order(_candidates(text, arabic=True))
-        if sum(1 for h in arabic if h.number) >= 2:  # an outline, not one numbered item
-            return _in_outline_order(sorted(headings + arabic, key=lambda h: h.start))
+        for numbering in ("arabic", "paren"):
+            fallback = _in_outline_order(_candidates(text, numbering))
+            if numbering == "paren":
+                fallback = _paren_outline(fallback)
+            numbered = [h for h in fallback if h.number]
+            if len(numbered) >= 2:  # an outline, not one numbered item
+                return _in_outline_order(sorted(headings + fallback, key=lambda h: h.start))
     if not headings:
         return _slogan_outline(text)
     return headings
@@ -328,20 +349,20 @@ def _statistics_kind(text: str, body: str) -> str | None:
     return cued.pop() if len(cued) == 1 else None
 
 
-def _candidates(text: str, arabic: bool) -> list[_Heading]:
-    inline = _INLINE_ARABIC if arabic else _INLINE_NUMBER
+def _candidates(text: str, numbering: str) -> list[_Heading]:
+    inline = _INLINE_PATTERNS[numbering]
     headings = []
     for start, _end, line in _lines(text):
         if not line:
             continue
         # a long line may be a heading glued to its whole first paragraph (一、概述2011年,…): its opening is enough
-        if h := _heading_at(line[:400], start, inline=False, arabic=arabic):
+        if h := _heading_at(line[:400], start, inline=False, numbering=numbering):
             headings.append(h)
         folded = fold(line)
-        for m in inline.finditer(folded):
+        for m in inline.finditer(folded) if inline else ():
             nxt = inline.search(folded, m.end())
             piece = line[m.start(): nxt.start() if nxt else len(line)]
-            if h := _heading_at(piece, start + m.start(), inline=True, arabic=arabic):
+            if h := _heading_at(piece, start + m.start(), inline=True, numbering=numbering):
                 headings.append(h)
     return headings
 
