@@ -13,12 +13,15 @@ from urllib.parse import urlsplit
 
 import numpy as np
 
+from nlp.text.sections import fold
+
 SPLITS = ("train", "dev", "test")
 
 
 def body_key(meta: dict) -> str:
-    """The issuing body of a report: its agency (normalised), else its url's host, else its doc id."""
-    agency = re.sub(r"[\s（）()·]", "", meta.get("agency") or "").replace("人民政府", "政府")
+    """The issuing body of a report: its agency (normalised; traditional script folded, as mirrors copy a body's
+    reports in either script), else its url's host, else its doc id."""
+    agency = re.sub(r"[\s（）()·]", "", fold(meta.get("agency") or "")).replace("人民政府", "政府")
     if agency:
         return agency
     host = (urlsplit(meta.get("url") or "").hostname or "").removeprefix("www.")

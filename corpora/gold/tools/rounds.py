@@ -48,6 +48,8 @@ ROUNDS = {
                                              "source); its rows were taken out of batch 111 and both passes"}},
     "v19": {"batches": (115, 116, 117, 118),
             "excluded": {}},
+    "v20": {"batches": (119, 120, 121, 122),
+            "excluded": {}},
 }
 
 
