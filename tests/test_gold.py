@@ -160,7 +160,8 @@ def test_settled_case_re_read_changed_only_its_themes_and_is_in_gold(name, case,
     later = {}
     for other in RE_READS[RE_READS.index(name) + 1:]:
         for c in _re_read_changes(other):
-            later.setdefault(c["id"], c)
+            if "before" in c:  # a later re-read of themes (P35 re-read the boilerplate flag only)
+                later.setdefault(c["id"], c)
     gold = {s.id: s for s in load_gold(GOLD)}
     changes = _re_read_changes(name)
     assert len(changes) >= at_least
@@ -170,3 +171,15 @@ def test_settled_case_re_read_changed_only_its_themes_and_is_in_gold(name, case,
         now = later[c["id"]]["before"] if c["id"] in later else sorted(gold[c["id"]].themes)
         assert now == c["after"], c["id"]
         assert re.search(pattern, gold[c["id"]].text), c["id"]
+
+
+def test_settled_case_p35_re_read_changed_only_the_boilerplate_flag_and_is_in_gold():
+    """P35 (start-date openers) decided the boilerplate flag only: every change flips it, keeps the themes, gives both
+    readings' (or the lead's) reason, and is what gold holds now, on rows with a full date and a start word."""
+    gold = {s.id: s for s in load_gold(GOLD)}
+    changes = _re_read_changes("p35")
+    assert len(changes) >= 5
+    for c in changes:
+        assert c["boilerplate_before"] != c["boilerplate_after"] and "after" not in c and c["reason"], c["id"]
+        assert c["case"] == "P35" and gold[c["id"]].boilerplate == c["boilerplate_after"], c["id"]
+        assert re.search(r"\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日", gold[c["id"]].text), c["id"]

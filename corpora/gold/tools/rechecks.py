@@ -3,7 +3,8 @@
     python corpora/gold/tools/rechecks.py    # apply every re-read's changes to train/dev/test.jsonl in place
 
 A re-read lives in ``work/<name>/``: ``CASE.md`` (the case and how it was applied) and ``changes.jsonl`` (one
-row per changed segment: ``id``, ``before``, ``after`` (theme lists), ``case``, ``how``, ``reason``). Applying
+row per changed segment: ``id``, ``before``, ``after`` (theme lists) or ``boilerplate_before``, ``boilerplate_after``
+(the flag), ``case``, ``how``, ``reason``). Applying
 is idempotent, and ``build_gold_round.py`` applies the re-reads too when it rewrites the split files, so a
 later round never undoes one.
 """
@@ -16,7 +17,7 @@ from build_gold_v2 import GOLD, WORK, read_jsonl, write_jsonl  # sibling script:
 
 from nlp.labels.splits import SPLITS
 
-RECHECKS = ("p28", "p29", "p30", "p31", "p32", "p33", "p34")
+RECHECKS = ("p28", "p29", "p30", "p31", "p32", "p33", "p34", "p35")
 
 
 def changes() -> dict[str, list[dict]]:
@@ -30,13 +31,18 @@ def changes() -> dict[str, list[dict]]:
 
 
 def apply_rechecks(rows: list[dict]) -> list[dict]:
-    """The rows with every re-read's themes in place, in order, and each re-read named in ``label_how``."""
+    """The rows with every re-read's themes (or boilerplate flag) in place, in order, and each re-read named in
+    ``label_how``."""
     found = changes()
     out = []
     for row in rows:
         for change in found.get(row["id"], ()):
             how = row["label_how"] if change["note"] in row["label_how"] else f"{row['label_how']}; {change['note']}"
-            row = {**row, "themes": sorted(change["after"]), "label_how": how}
+            row = {**row, "label_how": how}
+            if "after" in change:
+                row["themes"] = sorted(change["after"])
+            if "boilerplate_after" in change:
+                row["boilerplate"] = change["boilerplate_after"]
         out.append(row)
     return out
 
