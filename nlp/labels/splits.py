@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 import numpy as np
 
-from nlp.text.sections import fold
+from nlp.text.script import to_simplified
 
 SPLITS = ("train", "dev", "test")
 
@@ -21,7 +21,7 @@ SPLITS = ("train", "dev", "test")
 def body_key(meta: dict) -> str:
     """The issuing body of a report: its agency (normalised; traditional script folded, as mirrors copy a body's
     reports in either script), else its url's host, else its doc id."""
-    agency = re.sub(r"[\s（）()·]", "", fold(meta.get("agency") or "")).replace("人民政府", "政府")
+    agency = re.sub(r"[\s（）()·]", "", to_simplified(meta.get("agency") or "")).replace("人民政府", "政府")
     if agency:
         return agency
     host = (urlsplit(meta.get("url") or "").hostname or "").removeprefix("www.")

@@ -281,7 +281,13 @@ def _paren_outline(headings: list[_Heading]) -> list[_Heading]:
     numbered = [h for h in headings if h.number]
     if not numbered or (numbered[0].number, numbered[0].kind) != ("一", "overall"):
         return []
-    return [h for h in headings if h.kind != "proactive" or "主动公开" in squash(h.heading)]
+    return [h for h in headings if h.kind != "proactive" or _names_proactive(h)]
+
+
+def _names_proactive(heading: _Heading) -> bool:
+    """A proactive heading that says 主动公开, not one read as proactive only by a title such as 政府信息公开情况,
+    which may be the year's whole account."""
+    return heading.kind == "proactive" and "主动公开" in squash(heading.heading)
 
 
 def _menu_row(title: str) -> bool:
@@ -680,9 +686,9 @@ def _first_heading_rule(headings: list[_Heading]) -> list[_Heading]:
         return headings
     first, rest = headings[0], headings[1:]
     title = squash(first.heading)
-    if first.kind != "proactive" or "主动公开" in title or first.number not in ("一", None):
+    if first.kind != "proactive" or _names_proactive(first) or first.number not in ("一", None):
         return headings
-    later_proactive = any(h.kind == "proactive" and "主动公开" in squash(h.heading) for h in rest)
+    later_proactive = any(_names_proactive(h) for h in rest)
     whole_account = bool(_WHOLE_ACCOUNT.search(title)) and not any(h.kind in ("overall", "proactive", "requests")
                                                                     for h in rest)
     if later_proactive or whole_account:

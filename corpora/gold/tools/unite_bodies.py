@@ -14,7 +14,7 @@ from collections import Counter, defaultdict
 from build_gold_v2 import GOLD, read_jsonl, write_jsonl  # sibling script: its folder is on the path when this one runs
 
 from nlp.labels.splits import SPLITS, body_key
-from nlp.text.sections import fold
+from nlp.text.script import to_simplified
 
 
 def main() -> None:
@@ -25,7 +25,7 @@ def main() -> None:
         for r in rs:
             body = body_key(r)
             rows_of[body][split] += 1
-            if fold(r.get("agency") or "") == (r.get("agency") or ""):
+            if to_simplified(r.get("agency") or "") == (r.get("agency") or ""):
                 simplified[body].add(split)
     target = {}
     for body, counts in rows_of.items():
