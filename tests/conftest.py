@@ -31,6 +31,23 @@ def copy_samples(folder: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
+def small_gold(tmp_path_factory) -> Path:
+    """A gold directory of gold v1's rows only (818 train, 195 dev, 191 test segments), for tests that fine-tune
+    or run models over whole splits: the full gold grows with every round, and these tests check mechanics."""
+    out = tmp_path_factory.mktemp("gold-v1")
+    kept = set()
+    for split in ("train", "dev", "test"):
+        rows = [line for line in open(GOLD / f"{split}.jsonl", encoding="utf-8")
+                if json.loads(line).get("gold_version") == "v1"]
+        kept |= {json.loads(line)["doc_id"] for line in rows}
+        (out / f"{split}.jsonl").write_text("".join(rows), encoding="utf-8")
+    with open(GOLD / "documents.jsonl", encoding="utf-8") as f:
+        docs = [line for line in f if json.loads(line)["doc_id"] in kept]
+    (out / "documents.jsonl").write_text("".join(docs), encoding="utf-8")
+    return out
+
+
+@pytest.fixture(scope="session")
 def seed_paths() -> list[Path]:
     return sorted(SAMPLES.glob("*.txt"))
 

@@ -2,7 +2,7 @@
 
 The base model is a 2-layer ``BertConfig`` with a character-level ``BertTokenizerFast`` whose
 vocabulary is the characters of the seed reports (every CJK character one token, as in
-bert-base-chinese); it is fine-tuned for a few dozen steps on real gold segments.
+bert-base-chinese); it is fine-tuned for a few dozen steps on real gold segments (gold v1's rows: the `small_gold` fixture).
 """
 
 import json
@@ -12,7 +12,7 @@ import sys
 import numpy as np
 import pytest
 
-from conftest import GOLD, ROOT, SAMPLES
+from conftest import ROOT, SAMPLES
 
 torch = pytest.importorskip("torch", reason="torch not installed (pip install -e '.[bert]')")
 transformers = pytest.importorskip("transformers", reason="transformers not installed (pip install -e '.[bert]')")
@@ -29,9 +29,9 @@ from nlp.models.base import ModelError  # noqa: E402
 from nlp.models.registry import load_model  # noqa: E402
 
 @pytest.fixture(scope="module")
-def gold():
-    documents = read_documents(GOLD / "documents.jsonl")
-    return {split: load_gold(GOLD, split) for split in ("train", "dev", "test")}, documents
+def gold(small_gold):
+    documents = read_documents(small_gold / "documents.jsonl")
+    return {split: load_gold(small_gold, split) for split in ("train", "dev", "test")}, documents
 
 
 @pytest.fixture(scope="module")
@@ -116,11 +116,11 @@ def test_saved_model_reloads_with_identical_predictions(tuned, gold):
     assert result["micro_f1"] > 0.05 and result["boilerplate_f1"] > 0.5
 
 
-def test_evaluate_py_and_nlp_tag_accept_the_model_directory(tuned, gold, tmp_path):
+def test_evaluate_py_and_nlp_tag_accept_the_model_directory(tuned, gold, small_gold, tmp_path):
     model, out = tuned
     splits, documents = gold
     report = tmp_path / "eval.json"
-    subprocess.run([sys.executable, "evaluate.py", "--model", str(out), "--gold", str(GOLD), "--split", "test",
+    subprocess.run([sys.executable, "evaluate.py", "--model", str(out), "--gold", str(small_gold), "--split", "test",
                     "--json", str(report), "--n-boot", "20"], cwd=ROOT, check=True, capture_output=True)
     figures = json.loads(report.read_text(encoding="utf-8"))
     expected = evaluate(splits["test"], load_model(out).predict(gold_records(splits["test"], documents)), n_boot=20)
@@ -181,9 +181,9 @@ def test_onnx_backend_needs_an_export_and_a_bert_model(tiny_base, tuned, tmp_pat
         load_model("keyword", backend="onnx")
 
 
-def test_train_py_writes_a_bert_model_with_card(tiny_base, tmp_path):
+def test_train_py_writes_a_bert_model_with_card(tiny_base, small_gold, tmp_path):
     out = tmp_path / "trained"
-    subprocess.run([sys.executable, "train.py", "--gold", str(GOLD), "--model", "bert", "--base", str(tiny_base),
+    subprocess.run([sys.executable, "train.py", "--gold", str(small_gold), "--model", "bert", "--base", str(tiny_base),
                     "--out", str(out), "--epochs", "1", "--max-steps", "4", "--max-length", "48"],
                    cwd=ROOT, check=True, capture_output=True)
     card = json.loads((out / "card.json").read_text(encoding="utf-8"))
