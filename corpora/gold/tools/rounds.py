@@ -50,6 +50,8 @@ ROUNDS = {
             "excluded": {}},
     "v20": {"batches": (119, 120, 121, 122),
             "excluded": {}},
+    "v21": {"batches": (123, 124, 125, 126),
+            "excluded": {}},
 }
 
 
