@@ -1,0 +1,98 @@
+"""Screen harvested rows for what the url check of ``build_corpus.py`` cannot see.
+
+    python corpora/corpus/tools/screen.py corpora/corpus/harvest/zzzzr/reports.jsonl [...]   # new rows
+    python corpora/corpus/tools/screen.py corpora/corpus/reports.jsonl --all                 # the corpus
+
+Two checks, each a list for a person to read (every hit so far needed a look at the page's path shape):
+
+- **Host guess.** Mirrors copy a government site path for path under a host of their own, so neither their
+  url nor their text names the reserved original. The official host is guessed from the place names in the row's
+  ``agency`` (each name and each consecutive pair, as full pinyin and as initials, + ``.gov.cn``: 宿城区 →
+  suchengqu.gov.cn, scq.gov.cn); a hit is a guess that is a reserved host, or the row's own path under a guessed
+  host that is a reserved url. Rows on ``.gov.cn`` hosts are skipped unless ``--all`` (the exact-host rule keeps
+  a body's own site). Initials collide (保山/宝山, 东台/dt …): hits are candidates, not verdicts.
+- **Folded duplicates.** The corpus merges near-duplicates on the text as written, so a traditional-script copy
+  of a report it holds stays apart. Rows are compared with the corpus after ``fold`` (traditional → simplified,
+  full-width → half-width), with the corpus's own MinHash families.
+
+Needs ``pypinyin`` (``pip install -e ".[harvest]"``) and ``../shared/corpus/reserved.txt``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from build_corpus import CORPUS, reserved, sha1  # sibling script: its folder is on the path when this one runs
+
+from nlp.reuse.families import FamilyConfig, find_families
+from nlp.text.sections import fold
+
+PLACE = re.compile(r"(.{2,6}?)(省|自治区|市|自治州|州|盟|地区|县|自治县|旗|区|镇|乡|街道)")
+
+
+def place_names(agency: str | None) -> set[str]:
+    """Place names in an agency's name without their suffix, single and consecutive pairs (宿迁市宿城区 → 宿迁, 宿城, 宿迁宿城)."""
+    parts = [m.group(1) for m in PLACE.finditer(fold(agency or ""))]
+    return set(parts) | {a + b for a, b in zip(parts, parts[1:])}
+
+
+def guessed_hosts(agency: str | None) -> set[str]:
+    from pypinyin import lazy_pinyin
+
+    hosts = set()
+    for name in place_names(agency):
+        syllables = lazy_pinyin(name)
+        hosts |= {"".join(syllables) + ".gov.cn", "".join(s[0] for s in syllables) + ".gov.cn"}
+    return hosts
+
+
+def host_guess_hits(row: dict, hosts: set[str], urls: set[str]) -> list[str]:
+    """Guessed official hosts of the row's body that are reserved (``host``), or under which its own path is (``url``)."""
+    parts = urlsplit(row["url"])
+    tail = parts.path + (f"?{parts.query}" if parts.query else "")
+    hits = []
+    for guess in sorted(guessed_hosts(row.get("agency"))):
+        if sha1(guess) in hosts:
+            hits.append(f"host {guess}")
+        elif sha1(guess + tail) in urls:
+            hits.append(f"url {guess}{tail}")
+    return hits
+
+
+def folded_duplicates(rows: list[dict], corpus: list[dict]) -> list[tuple[str, str]]:
+    """Pairs (a row's id, another report's id) whose folded texts are near-duplicates (Jaccard ≥ 0.7, as the
+    corpus merge), among the rows and the corpus; each pair once."""
+    pool = list({r["id"]: r for r in corpus + rows}.values())
+    families = find_families([fold(r["text"]) for r in pool], [r["id"] for r in pool], [r["id"] for r in pool],
+                             FamilyConfig(threshold=0.7))
+    members: dict[int, list[str]] = {}
+    for r, family in zip(pool, families.family.tolist()):
+        members.setdefault(family, []).append(r["id"])
+    wanted = {r["id"] for r in rows}
+    return [(a, b) for ids in members.values() for a in ids if a in wanted
+            for b in ids if b != a and not (b in wanted and b < a)]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("files", nargs="+", type=Path, help="reports.jsonl files (harvest folders' or the corpus's)")
+    parser.add_argument("--all", action="store_true", help="host-guess rows on .gov.cn hosts too")
+    args = parser.parse_args()
+    rows = [json.loads(line) for f in args.files for line in open(f, encoding="utf-8") if line.strip()]
+    hosts, urls = reserved()
+    for row in rows:
+        if not row.get("url") or (urlsplit(row["url"]).hostname or "").endswith(".gov.cn") and not args.all:
+            continue
+        if hits := host_guess_hits(row, hosts, urls):
+            print("host guess", row["id"], row.get("agency"), row.get("year"), row["url"], "; ".join(hits))
+    corpus = [json.loads(line) for line in open(CORPUS / "reports.jsonl", encoding="utf-8")]
+    for new, old in folded_duplicates(rows, corpus):
+        print("folded duplicate", new, old)
+
+
+if __name__ == "__main__":
+    main()
