@@ -172,3 +172,18 @@ def test_a_gold_file_without_splits_is_not_trained_and_tested_on_the_same_rows(t
     data = card["data"]
     assert data["n_train"] and data["n_test"] and data["n_train"] + data["n_dev"] + data["n_test"] == len(rows)
     assert not any(str(v).startswith("/") for v in data.values())  # no absolute paths in the card
+
+
+def test_the_card_hashes_the_gold_as_it_was_read(small_gold, tmp_path):
+    """A transformer trains for an hour; a gold round may land meanwhile. The card's data hash is that of the files
+    the model was trained on, not of the files present when the card is written."""
+    from nlp.training.data import TrainingData, data_hash
+
+    gold = tmp_path / "gold"
+    shutil.copytree(small_gold, gold)
+    data = TrainingData.load(gold)
+    before = data.hash
+    assert before == data_hash(gold)
+    with open(gold / "train.jsonl", "a", encoding="utf-8") as f:
+        f.write((gold / "dev.jsonl").read_text(encoding="utf-8").splitlines()[0] + "\n")
+    assert data_hash(gold) != before and data.hash == before

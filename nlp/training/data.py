@@ -32,6 +32,7 @@ class TrainingData:
     labelset: LabelSet
     splits: dict[str, list[GoldSegment]]
     documents: dict[str, str] = field(default_factory=dict)
+    hash: str = ""  # of the gold files as read: a card written hours later must not hash files changed meanwhile
 
     @classmethod
     def load(cls, gold: str | Path, labelset: str | LabelSet | None = None,
@@ -39,6 +40,7 @@ class TrainingData:
         """A gold directory (train/dev/test.jsonl), or one gold file whose rows carry a ``split``, or one
         file split here by issuing body (``split_by="body"``). Never trains and tests on the same rows."""
         gold = Path(gold)
+        digest = data_hash(gold)
         if gold.is_dir() and split_by is None:
             splits = {s: load_gold(gold, s, labelset) for s in ("train", "dev")}
             splits["test"] = load_gold(gold, "test", labelset) if (gold / "test.jsonl").exists() else []
@@ -64,17 +66,13 @@ class TrainingData:
             resolved = load_labelset(labelset or splits["train"][0].label_set)
         docs_file = (gold if gold.is_dir() else gold.parent) / "documents.jsonl"
         documents = read_documents(docs_file) if docs_file.exists() else {}
-        return cls(gold, resolved, splits, documents)
+        return cls(gold, resolved, splits, documents, digest)
 
     def inputs(self, split: str) -> list[SegmentInput]:
         return gold_records(self.splits[split], self.documents)
 
     def segments(self, split: str) -> list[GoldSegment]:
         return self.splits[split]
-
-    @property
-    def hash(self) -> str:
-        return data_hash(self.gold)
 
 
 def reference_texts(reference: Path | None, documents: dict[str, str]) -> tuple[list[str], str]:
