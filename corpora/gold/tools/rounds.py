@@ -52,6 +52,8 @@ ROUNDS = {
             "excluded": {}},
     "v21": {"batches": (123, 124, 125, 126),
             "excluded": {}},
+    "v22": {"batches": (127, 128, 129, 130),
+            "excluded": {}},
 }
 
 
