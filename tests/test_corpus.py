@@ -87,3 +87,14 @@ def test_screen_finds_a_traditional_script_copy_the_corpus_merge_keeps_apart(scr
 
     unfolded = find_families([copy["text"], held["text"]], ["a", "b"], ["a", "b"], FamilyConfig(threshold=0.7))
     assert unfolded.family[0] != unfolded.family[1]  # why the check folds
+
+
+def test_screen_finds_a_copy_that_keeps_its_site_menu_but_not_a_body_s_next_year(screen, reports):
+    # Round 21: 南昌 2010 on jatenginfo.com, traditional script with the site's menu (folded Jaccard 0.59), a copy of
+    # the report gold train holds; an adjudicator recognised it. 高平市 2022 and 2023 share as much text, yet are two reports.
+    copy = next(json.loads(line) for line in open(CORPUS / "harvest/zzzzza/reports.jsonl", encoding="utf-8")
+                if "jatenginfo.com/ncszf/2010n" in line)
+    by_id = {r["id"]: r for r in reports}
+    assert screen.folded_duplicates([copy], [by_id["hv-ba41d4712176"]]) == [(copy["id"], "hv-ba41d4712176")]
+    assert screen.folded_duplicates([by_id["hv-f5df16dd4501"]], [by_id["hv-e839e8091189"]]) == []
+    assert screen.folded_duplicates([by_id["hv-f5df16dd4501"]], [{**by_id["hv-e839e8091189"], "year": 2023}]) != []

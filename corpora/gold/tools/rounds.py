@@ -53,7 +53,11 @@ ROUNDS = {
     "v21": {"batches": (123, 124, 125, 126),
             "excluded": {}},
     "v22": {"batches": (127, 128, 129, 130),
-            "excluded": {}},
+            "excluded": {"hv-ad638f014334": "left out of the corpus after its batch was cut: a traditional-script copy of "
+                                             "the 南昌 2010 report gold train holds (hv-ba41d4712176); an adjudicator "
+                                             "recognised the text",
+                         "hv-e78aca2ad9ad": "left out of the corpus after its batch was cut: a second mirror copy of "
+                                             "the same page as hv-faef5e19b310 (蓬江區發展和改革局 2024)"}},
 }
 
 
