@@ -58,6 +58,8 @@ ROUNDS = {
                                              "recognised the text",
                          "hv-e78aca2ad9ad": "left out of the corpus after its batch was cut: a second mirror copy of "
                                              "the same page as hv-faef5e19b310 (蓬江區發展和改革局 2024)"}},
+    "v23": {"batches": (131, 132),
+            "excluded": {}},
 }
 
 
