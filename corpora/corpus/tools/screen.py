@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -90,7 +91,11 @@ def main() -> None:
     parser.add_argument("--all", action="store_true", help="host-guess rows on .gov.cn hosts too")
     args = parser.parse_args()
     rows = [json.loads(line) for f in args.files for line in open(f, encoding="utf-8") if line.strip()]
-    hosts, urls = reserved()
+    try:
+        hosts, urls = reserved()
+    except FileNotFoundError as e:
+        print(f"host guesses skipped: no reserved list ({e.filename})", file=sys.stderr)
+        hosts, urls = set(), set()
     for row in rows:
         if not row.get("url") or (urlsplit(row["url"]).hostname or "").endswith(".gov.cn") and not args.all:
             continue
