@@ -53,11 +53,16 @@ def reserved() -> tuple[set[str], set[str]]:
     return hosts, urls
 
 
-def is_reserved(url: str, text: str, hosts: set[str], urls: set[str]) -> bool:
+def url_tail(url: str) -> str:
+    """Path and query of a url: what reserved.txt hashes after the host."""
     parts = urlsplit(url.strip())
-    host = (parts.hostname or "").lower()
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def is_reserved(url: str, text: str, hosts: set[str], urls: set[str]) -> bool:
+    host = (urlsplit(url.strip()).hostname or "").lower()
     bare = host.removeprefix("www.")
-    tail = parts.path + (f"?{parts.query}" if parts.query else "")
+    tail = url_tail(url)
     if sha1(bare) in hosts or sha1(bare + tail) in urls or sha1(host + tail) in urls:
         return True
     # Mirrors keep the original page's furniture: a reserved host named in the text (exactly, as

@@ -27,7 +27,7 @@ import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from build_corpus import CORPUS, reserved, sha1  # sibling script: its folder is on the path when this one runs
+from build_corpus import CORPUS, reserved, sha1, url_tail  # sibling script: its folder is on the path when this one runs
 
 from nlp.reuse.families import FamilyConfig, find_families
 from nlp.text.sections import fold
@@ -53,8 +53,7 @@ def guessed_hosts(agency: str | None) -> set[str]:
 
 def host_guess_hits(row: dict, hosts: set[str], urls: set[str]) -> list[str]:
     """Guessed official hosts of the row's body that are reserved (``host``), or under which its own path is (``url``)."""
-    parts = urlsplit(row["url"])
-    tail = parts.path + (f"?{parts.query}" if parts.query else "")
+    tail = url_tail(row["url"])
     hits = []
     for guess in sorted(guessed_hosts(row.get("agency"))):
         if sha1(guess) in hosts:
