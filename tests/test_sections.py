@@ -254,9 +254,11 @@ def test_parts_numbered_in_brackets_are_the_outline_only_when_the_first_is_the_o
 # 3 were withdrawn): all 0.986, flattened 0.989, spaced 1.000, no numbered headings 0.972, pre-2014 0.986, none
 # of these 0.989. A paragraph naming the shortcomings opens an unheaded problems part: all 0.987, no numbered
 # headings 0.974, pre-2014 0.987. Parts numbered (一) (二) … when (一) is the overall part: all 0.988, no numbered
-# headings 0.977. Every group meets 0.97; "all" (enriched for hard pages) does not meet 0.99, while reports
-# drawn at random do (test_section_accuracy_on_held_out_random_reports).
-FLOORS = {"all": 0.985, "flattened": 0.986, "spaced_heading": 0.995, "no_numbered_heading": 0.97, "pre2014": 0.985,
+# headings 0.977. Three rules, each of which changes one report of the 7,190 in the corpus (its own here): a
+# table-form report's row labels (主动公开信息), an attachment (附表：) after the last part, a lead-in (…情况如下。):
+# all 0.9900 (1,372 characters wrong of 137,618: 4 under the 0.99 line), flattened 0.990, no numbered headings
+# 0.984, pre-2014 0.992, none of these 0.990. Reports drawn at random: test_section_accuracy_on_held_out_random_reports.
+FLOORS = {"all": 0.99, "flattened": 0.986, "spaced_heading": 0.995, "no_numbered_heading": 0.97, "pre2014": 0.985,
           "regular": 0.987}
 
 
@@ -383,6 +385,31 @@ def test_a_repeated_number_inside_a_part_is_an_item_not_a_new_part(corpus_v2):
     # 一、概  述 … 一、政府信息公开工作情况。在开展… (sub-items misnumbered with the part's own numeral)
     sections, audit = find_sections(corpus_v2["hv-a79a4b68e0e6"])
     assert [s.kind for s in sections] == ["preamble", "preamble", "overall"]
+
+
+def test_the_row_labels_of_a_table_form_report_open_its_statistics_parts(corpus_v2):
+    # 平度市 2010, a filled-in form: "主动公开信息" and "依申请公开信息" stand alone as the labels of their rows
+    text = corpus_v2["hv-aae740baedc3"]
+    parts = [(s.kind, text[s.start:s.start + 7]) for s in find_sections(text)[0]]
+    assert parts[1:3] == [("proactive", "主动公开信息\n"), ("requests", "依申请公开信息")]
+    # the same words inside a sentence stay prose: 本年度未收到…的依申请公开信息。 does not open a part
+    sections, _ = find_sections("一、概述\n本年度未收到涉及我局工作职能的依申请公开信息。\n我局加强组织领导。")
+    assert [s.kind for s in sections] == ["overall"]
+
+
+def test_an_attachment_after_the_last_part_is_other_and_a_lead_in_is_the_introduction(corpus_v2):
+    # a flattened 2016 page ends "…五、行政复议、诉讼和申诉情况 …申诉。 附表:2016年龙归镇政府信息公开年度报告 韶关市…"
+    text = corpus_v2["hv-b427f18ec6d3"]
+    last = find_sections(text)[0][-1]
+    assert last.kind == "other" and text[last.start:].startswith("附表:2016年")
+    # a cover letter's 附件： before the report stays in the preamble (教育部 2010)
+    text = corpus_v2["hv-377005706959"]
+    sections = find_sections(text)[0]
+    assert sections[0].kind == "preamble" and text.index("附件:") < sections[1].start
+    # 国家统计局 2008, headingless: "2008年主要工作情況如下。" leads into the narrative, it is not part of it
+    text = corpus_v2["hv-932cb0e3d2e8"]
+    overall = next(s for s in find_sections(text)[0] if s.kind == "overall")
+    assert text[overall.start:].startswith("一、政府信息公開基礎工作")
 
 
 def test_section_accuracy_on_section_gold_v2_by_group():

@@ -95,6 +95,9 @@ _KIND_PATTERNS: tuple[tuple[str, re.Pattern], ...] = (
 # A heading must look like a title: short, ends like a title, no sentence inside it.
 _LEADING_JUNK = re.compile(r"[?？*#■●•·◆\s]*")
 _TITLE_END = re.compile(r"(^概|情况|说明|措施|事项|概述|综述|概况|组织领导|打算|计划|问题|不足|设想|方向|做法|工作|成效|部分|引言|前言)$")
+# A line that is only the name of a statistics part (主动公开信息 / 依申请公开政府信息): the row labels of the
+# table-form reports of 2009–2011, which are their headings.
+_PART_NAME = re.compile(r"^(主动|依申请)公开的?(政府)?信息$")
 # Canonical titles that may be glued to the first sentence with no separator (一、概述政务信息公开是…).
 _GLUED_TITLE = re.compile(r"^(总体情况|概述|概况|基本情况|引言|前言|存在的主要问题及改进情况|存在的主要问题和改进措施|"
                           r"存在的问题和改进措施|其他需要报告的事项)")
@@ -269,7 +272,8 @@ def _heading_at(piece: str, start: int, inline: bool, numbering: str = "chinese"
         heading = title if (rest or inline) else piece.strip()
         lead = len(piece) - len(piece.lstrip())
         return _Heading(kind, heading, start + lead, number, strong=titled, inline=inline)
-    if not inline and not rest and len(squash(title)) <= 24 and titled and not _menu_row(title):
+    if not inline and not rest and len(squash(title)) <= 24 and (titled or _PART_NAME.match(squash(title))) \
+            and not _menu_row(title):
         return _Heading(kind, piece.strip(), start, None, strong=False)
     return None
 
@@ -424,6 +428,23 @@ def _split_signature(text: str, sections: list[Section]) -> list[Section]:
                             Section("other", "", sign, last.end)]
 
 
+# The report's attachment (附表：2016年…年度报告, 附件：…) after its last part: the attached table, not that part's text.
+_ATTACHMENT = re.compile(r"(?:^|(?<=[\s。]))附\s*[表件]\s*\d{0,2}\s*[:：]", re.M)
+
+
+def _split_attachment(text: str, sections: list[Section]) -> list[Section]:
+    """An attachment opened inside the last part, after the narrative began, starts the `other` part (a cover
+    letter's 附件： before the report stays in the preamble)."""
+    last = sections[-1] if sections else None
+    if last is None or last.kind in ("preamble", "other"):
+        return sections
+    m = _ATTACHMENT.search(fold(text), last.start + max(1, len(last.heading)), last.end)
+    if m is None:
+        return sections
+    return sections[:-1] + [Section(last.kind, last.heading, last.start, _rstrip_end(text, last.start, m.start()),
+                                    last.number), Section("other", "", m.start(), last.end)]
+
+
 def _numbering_audit(headings: list[_Heading], audit: Audit) -> None:
     numbers = [h.number for h in headings if h.number]
     audit.numbering = numbers
@@ -457,7 +478,7 @@ def find_sections(text: str, start_kind: str | None = None) -> tuple[list[Sectio
     for i, h in enumerate(headings):
         end = headings[i + 1].start if i + 1 < len(headings) else len(text)
         sections.append(Section(h.kind, h.heading, h.start, _rstrip_end(text, h.start, end), h.number))
-    sections = _split_signature(text, _infer_narrative(text, sections, audit))
+    sections = _split_signature(text, _split_attachment(text, _infer_narrative(text, sections, audit)))
 
     audit.found = [s.kind for s in sections]
     ranks = [_RANK[s.kind] for s in sections]
@@ -492,7 +513,7 @@ def _headingless(text: str, start_kind: str | None, audit: Audit, after: int = 0
     for i, (part_kind, part_start) in enumerate(parts):
         part_end = parts[i + 1][1] if i + 1 < len(parts) else len(text)
         sections.append(Section(part_kind, "", part_start if sections else 0, _rstrip_end(text, part_start, part_end)))
-    sections = _split_signature(text, sections)
+    sections = _split_signature(text, _split_attachment(text, sections))
     if start_kind is None:  # what was placed, not the opening guess: a page may open inside 依申请公开
         placed = list(dict.fromkeys(k for k, _ in parts))
         audit.warnings.append("no recognisable section heading; the text is "
@@ -591,7 +612,7 @@ def _fragment_parts(text: str, at: int, kind: str) -> list[tuple[str, int]]:
 # The report's own introduction: the rules it follows, who compiled it, what it holds, whom to ask.
 _INTRO_SENTENCE = re.compile(r"^(本(年度)?(报告|年报)|根据|依据|按照|遵照|全文|如对|如有)|编制|统计期|电子版|如对本|"
                              r"联系(电话|地址|方式)|邮编|条例》[(（]以下简称|部分组成|内容包括|公布如下|报告如下|现予公布|特此|"
-                             r"(年度|工作)报告[。如]|年报[。如]|(报告|总结)如下")
+                             r"(年度|工作)报告[。如]|年报[。如]|(报告|总结|情况)如下")
 _SENTENCE = re.compile(r"[^。！？!?]*[。！？!?]?")
 # A page's own summary of the report above it (导读:…), a copy of the text that follows.
 _SUMMARY = re.compile(r"(导读|摘要|内容提要)[:：]")
