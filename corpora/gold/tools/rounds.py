@@ -60,6 +60,8 @@ ROUNDS = {
                                              "the same page as hv-faef5e19b310 (蓬江區發展和改革局 2024)"}},
     "v23": {"batches": (131, 132),
             "excluded": {}},
+    "v24": {"batches": (133, 134),
+            "excluded": {}},
 }
 
 
