@@ -62,6 +62,8 @@ ROUNDS = {
             "excluded": {}},
     "v24": {"batches": (133, 134),
             "excluded": {}},
+    "v25": {"batches": (135, 136),
+            "excluded": {}},
 }
 
 
