@@ -64,6 +64,8 @@ ROUNDS = {
             "excluded": {}},
     "v25": {"batches": (135, 136),
             "excluded": {}},
+    "v26": {"batches": (137, 138),
+            "excluded": {}},
 }
 
 
