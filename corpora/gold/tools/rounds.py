@@ -66,6 +66,8 @@ ROUNDS = {
             "excluded": {}},
     "v26": {"batches": (137, 138),
             "excluded": {}},
+    "v27": {"batches": (139, 140, 141),
+            "excluded": {}},
 }
 
 
