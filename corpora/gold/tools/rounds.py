@@ -68,6 +68,8 @@ ROUNDS = {
             "excluded": {}},
     "v27": {"batches": (139, 140, 141),
             "excluded": {}},
+    "v28": {"batches": (142,),
+            "excluded": {}},
 }
 
 
