@@ -88,6 +88,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("files", nargs="+", type=Path, help="reports.jsonl files (harvest folders' or the corpus's)")
     parser.add_argument("--all", action="store_true", help="host-guess rows on .gov.cn hosts too")
+    parser.add_argument("--corpus", type=Path, default=CORPUS / "reports.jsonl",
+                        help="the reports to compare the rows with (default: the corpus)")
     args = parser.parse_args()
     rows = [json.loads(line) for f in args.files for line in open(f, encoding="utf-8") if line.strip()]
     try:
@@ -100,7 +102,7 @@ def main() -> None:
             continue
         if hits := host_guess_hits(row, hosts, urls):
             print("host guess", row["id"], row.get("agency"), row.get("year"), row["url"], "; ".join(hits))
-    corpus = [json.loads(line) for line in open(CORPUS / "reports.jsonl", encoding="utf-8")]
+    corpus = [json.loads(line) for line in open(args.corpus, encoding="utf-8")]
     for new, old in folded_duplicates(rows, corpus):
         print("folded duplicate", new, old)
 
