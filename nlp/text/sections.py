@@ -438,11 +438,13 @@ def _split_attachment(text: str, sections: list[Section]) -> list[Section]:
     last = sections[-1] if sections else None
     if last is None or last.kind in ("preamble", "other"):
         return sections
-    m = _ATTACHMENT.search(fold(text), last.start + max(1, len(last.heading)), last.end)
+    # fold only the part searched (fold keeps lengths, so offsets carry over), not the whole report
+    m = _ATTACHMENT.search(fold(text[last.start:last.end]), max(1, len(last.heading)))
     if m is None:
         return sections
-    return sections[:-1] + [Section(last.kind, last.heading, last.start, _rstrip_end(text, last.start, m.start()),
-                                    last.number), Section("other", "", m.start(), last.end)]
+    at = last.start + m.start()
+    return sections[:-1] + [Section(last.kind, last.heading, last.start, _rstrip_end(text, last.start, at),
+                                    last.number), Section("other", "", at, last.end)]
 
 
 def _numbering_audit(headings: list[_Heading], audit: Audit) -> None:
