@@ -56,7 +56,19 @@ def test_segment_command_finishes_and_lists_broken_files(corpus, tmp_path, suffi
     assert "failed" in result.output and "3" in result.output
     assert (tmp_path / f"segments.{suffix}.progress").exists()  # kept: a later --resume skips finished reports
     meta = json.loads((tmp_path / f"segments.{suffix}.meta.json").read_text(encoding="utf-8"))
-    assert meta["command"] == "segment" and meta["tokenizer_hash"] == Tokenizer().hash
+    assert meta["command"] == "segment" and meta["tokenizer_hash"] == Tokenizer(backend="rjieba").hash
+
+
+def test_segment_tokenizer_option_names_its_backend_and_refuses_unknown_ones(tmp_path):
+    out = tmp_path / "seg.jsonl"
+    result = runner.invoke(app, ["segment", str(SAMPLES), "--out", str(out), "--tokenizer", "jieba", "--no-progress"])
+    assert result.exit_code == 0, result.output
+    meta = json.loads((tmp_path / "seg.jsonl.meta.json").read_text(encoding="utf-8"))
+    assert meta["tokenizer_hash"] == Tokenizer(backend="jieba").hash != Tokenizer(backend="rjieba").hash
+    row = read_rows(out)[0]
+    assert row["tokens"] == Tokenizer(backend="jieba")(row["text"])
+    result = runner.invoke(app, ["segment", str(SAMPLES), "--out", str(out), "--tokenizer", "thulac"])
+    assert result.exit_code == 2 and "--tokenizer 'thulac'" in result.output
 
 
 def test_tag_command_rows_and_doc_summary(corpus, tmp_path):
@@ -84,7 +96,7 @@ def test_resume_after_a_torn_write_gives_the_rows_of_a_clean_run(corpus, tmp_pat
     torn = tmp_path / "torn.jsonl"
     rows = read_rows(clean)
     paths = sorted({r["path"] for r in rows})
-    sink = RowSink(torn, SEGMENT_COLUMNS, resume=False, identity={"command": "segment", "tokenizer": Tokenizer().hash})
+    sink = RowSink(torn, SEGMENT_COLUMNS, resume=False, identity={"command": "segment", "tokenizer": Tokenizer(backend="rjieba").hash})
     for p in paths[:2]:
         sink.write_document(input_key(p), [r for r in rows if r["path"] == p])
     sink._data.write(json.dumps(rows[-1], ensure_ascii=False)[:40].encode())

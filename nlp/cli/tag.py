@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing
 import os
 from dataclasses import dataclass
 from functools import partial
@@ -128,8 +129,7 @@ def tag(
             sink.done &= summary_sink.done
     failed_path = failed or out.with_name("failed.jsonl")
     on_result = (lambda key, r: summary_sink.write_document(key, [r.extra["summary"]])) if summary_sink else None
-    # One worker tags in this process with the model loaded above; more workers each load their own.
-    setup = (lambda: Tagger(loaded)) if workers <= 1 else _TagSetup(model, backend)
+    setup = _worker_setup(model, backend, loaded, workers)
     work = TagWork(int(max_size * 2**20), summary=summary_sink is not None)
     summary = batch.run(files, sink, work, setup=setup, n_process=workers, failed_path=failed_path, desc="tag",
                         progress=progress, on_result=on_result, problems=problems)
@@ -137,6 +137,15 @@ def tag(
     if summary_sink:
         summary_sink.close()
     finish(summary, out, failed_path)
+
+
+def _worker_setup(name: str, backend: str, loaded, workers: int):
+    """How each worker gets its model: the one loaded above, in this process or in forked workers (their
+    pages are shared, and no worker spends its start loading); a transformer, or workers started
+    without fork, load their own (torch's threads do not survive a fork)."""
+    if workers <= 1 or (multiprocessing.get_start_method() == "fork" and not _has_transformer(loaded)):
+        return lambda: Tagger(loaded)
+    return _TagSetup(name, backend)
 
 
 def _has_transformer(model) -> bool:
