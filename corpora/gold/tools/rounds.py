@@ -70,6 +70,8 @@ ROUNDS = {
             "excluded": {}},
     "v28": {"batches": (142,),
             "excluded": {}},
+    "v29": {"batches": (143, 144, 145),
+            "excluded": {}},
 }
 
 
