@@ -11,6 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Iterable, Iterator
 
+import numpy as np
+
 from nlp.io.workers import map_in_workers
 from nlp.models.base import TaggerModel
 from nlp.models.registry import load_model
@@ -50,11 +52,15 @@ class Tagger:
             inputs = [x.with_tokens(tokenizer) for x in inputs]
         pred = self.model.predict(inputs) if inputs else None
         segments = [seg for doc in docs for seg in doc.segments]
+        if segments:  # rounded in numpy, once per batch (round half to even, as Python's round)
+            scores = np.round(np.asarray(pred.scores, dtype=float), 4).tolist()
+            boilerplate = np.asarray(pred.boilerplate, dtype=bool).tolist()
+            boilerplate_scores = np.round(np.asarray(pred.boilerplate_scores, dtype=float), 4).tolist()
         for i, seg in enumerate(segments):
             seg.themes = pred.themes[i]
-            seg.scores = {label: round(float(s), 4) for label, s in zip(pred.labels, pred.scores[i])}
-            seg.boilerplate = bool(pred.boilerplate[i])
-            seg.boilerplate_score = round(float(pred.boilerplate_scores[i]), 4)
+            seg.scores = dict(zip(pred.labels, scores[i]))
+            seg.boilerplate = boilerplate[i]
+            seg.boilerplate_score = boilerplate_scores[i]
         for doc in docs:
             doc.meta["model"] = self.model.card.get("name") or self.model.kind
         return docs

@@ -48,10 +48,13 @@ def tune_thresholds(y: np.ndarray, scores: np.ndarray, trained: np.ndarray, midp
 def decide(scores: np.ndarray, thresholds: np.ndarray, labels: Sequence[str], top_k: int | None = None
            ) -> list[list[str]]:
     """Labels whose score passes its threshold (at most ``top_k``, best first), sorted by name."""
+    passed = np.asarray(scores) >= np.asarray(thresholds)
+    if not top_k:  # the common case, without a sort per row: columns in label-name order, passed ones kept
+        by_name = sorted(range(len(labels)), key=lambda j: labels[j])
+        names = [labels[j] for j in by_name]
+        return [[names[k] for k in np.flatnonzero(row)] for row in passed[:, by_name]]
     out = []
-    for row in scores:
-        chosen = [j for j in np.argsort(-row) if row[j] >= thresholds[j]]
-        if top_k:
-            chosen = chosen[:top_k]
+    for row, ok in zip(scores, passed):
+        chosen = [j for j in np.argsort(-row) if ok[j]][:top_k]
         out.append(sorted(labels[j] for j in chosen))
     return out
