@@ -72,6 +72,8 @@ ROUNDS = {
             "excluded": {}},
     "v29": {"batches": (143, 144, 145),
             "excluded": {}},
+    "v30": {"batches": (146, 147, 148, 149),
+            "excluded": {}},
 }
 
 
