@@ -15,6 +15,9 @@ from sklearn.metrics import roc_auc_score
 torch = pytest.importorskip("torch", reason="torch not installed (pip install -e '.[bert]')")
 pytest.importorskip("transformers", reason="transformers not installed (pip install -e '.[bert]')")
 
+from typer.testing import CliRunner  # noqa: E402
+
+from nlp.cli import app  # noqa: E402
 from nlp.models.fewshot import FewshotModel, SentenceEncoder  # noqa: E402
 from nlp.models.registry import load_model  # noqa: E402
 from nlp.models.thresholds import NEVER  # noqa: E402
@@ -122,12 +125,12 @@ def _write_gold(folder, data):
 
 def test_nlp_train_fewshot_writes_a_model_with_card(tiny_base, fewshot_data, tmp_path):
     gold = _write_gold(tmp_path / "gold", fewshot_data)
-    cmd = [sys.executable, "-m", "nlp", "train", "--gold", str(gold), "--model", "fewshot"]
-    missing = subprocess.run(cmd + ["--out", str(tmp_path / "m")], capture_output=True, text=True, cwd=ROOT, check=False)
-    assert missing.returncode == 2 and "--encoder" in missing.stderr
-    nowhere = subprocess.run(cmd + ["--encoder", str(tmp_path / "none"), "--out", str(tmp_path / "m")],
-                             capture_output=True, text=True, cwd=ROOT, check=False)
-    assert nowhere.returncode == 2 and "convert-e5" in nowhere.stderr
+    args = ["train", "--gold", str(gold), "--model", "fewshot"]
+    missing = CliRunner().invoke(app, args + ["--out", str(tmp_path / "m")])  # refusals: in process, no start-up
+    assert missing.exit_code == 2 and "--encoder" in missing.output
+    nowhere = CliRunner().invoke(app, args + ["--encoder", str(tmp_path / "none"), "--out", str(tmp_path / "m")])
+    assert nowhere.exit_code == 2 and "convert-e5" in nowhere.output
+    cmd = [sys.executable, "-m", "nlp"] + args
     done = subprocess.run(cmd + ["--encoder", str(tiny_base), "--out", str(tmp_path / "m")],
                           capture_output=True, text=True, cwd=ROOT, check=False)
     assert done.returncode == 0, done.stderr
