@@ -74,6 +74,8 @@ ROUNDS = {
             "excluded": {}},
     "v30": {"batches": (146, 147, 148, 149),
             "excluded": {}},
+    "v31": {"batches": (150, 151),
+            "excluded": {}},
 }
 
 
