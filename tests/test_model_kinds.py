@@ -17,6 +17,7 @@ from conftest import SAMPLES
 from nlp.labels.labelset import load_labelset
 from nlp.models.base import ModelError, TaggerModel
 from nlp.models.registry import KINDS, load_model, model_class
+from nlp.models.thresholds import decide
 from nlp.text.document import Document
 from nlp.text.inputs import SegmentInput
 from nlp.training.data import TrainingData
@@ -170,3 +171,16 @@ def test_linear_pipelines_load_without_skops_and_older_skops_models_still_load(t
     legacy = load_model(out)
     assert not isinstance(legacy.themes.pipeline_, LinearPipeline)
     np.testing.assert_allclose(legacy.predict(inputs).scores, before.scores, atol=1e-12)
+
+
+def test_decide_keeps_every_label_over_its_threshold_sorted_by_name_and_the_best_k():
+    rng = np.random.default_rng(0)
+    labels = ["training", "content", "platform", "awareness"]
+    scores, thresholds = rng.random((200, 4)), np.array([0.3, 0.5, 0.7, 0.9])
+    themes = decide(scores, thresholds, labels)
+    assert themes == [sorted(l for l, s, t in zip(labels, row, thresholds) if s >= t) for row in scores]
+    best = decide(scores, thresholds, labels, top_k=1)
+    for row, one in zip(scores, best):
+        passed = [j for j in range(4) if row[j] >= thresholds[j]]
+        assert one == ([labels[max(passed, key=lambda j: row[j])]] if passed else [])
+    assert decide(np.zeros((0, 4)), thresholds, labels) == [] == decide([], thresholds, labels)

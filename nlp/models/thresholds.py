@@ -48,7 +48,7 @@ def tune_thresholds(y: np.ndarray, scores: np.ndarray, trained: np.ndarray, midp
 def decide(scores: np.ndarray, thresholds: np.ndarray, labels: Sequence[str], top_k: int | None = None
            ) -> list[list[str]]:
     """Labels whose score passes its threshold (at most ``top_k``, best first), sorted by name."""
-    passed = np.asarray(scores) >= np.asarray(thresholds)
+    passed = np.asarray(scores, dtype=float).reshape(-1, len(labels)) >= np.asarray(thresholds)
     if not top_k:  # the common case, without a sort per row: columns in label-name order, passed ones kept
         by_name = sorted(range(len(labels)), key=lambda j: labels[j])
         names = [labels[j] for j in by_name]
