@@ -13,7 +13,9 @@ some segments, while their labels belong to the text annotators read. Only the r
 - ``adjudication.jsonl``: the decision for every segment where the passes differ, by an adjudicator who saw
   both labellings in random order without knowing which pass was which.
 
-A report of a body already in gold goes to that body's split; reports of new bodies are split by body with
+A complement round (``complement`` in its settings) adds rows to reports already in gold, each in its
+report's split, and never a segment or span gold holds. Otherwise a report of a body already in gold goes to
+that body's split; reports of new bodies are split by body with
 v2's iterative stratification (20 % test, then 19 % of the rest dev), so test stays body-disjoint.
 """
 
@@ -51,7 +53,18 @@ def passes(work: Path) -> tuple[dict[str, str], dict[str, dict], dict[str, dict]
     return texts, first, second, batch_of
 
 
-def main(name: str, work: Path, excluded: dict[str, str]) -> None:
+def _check_complement(doc_id: str, new: list[dict], document: dict, old_rows: dict[str, dict]) -> None:
+    """A complement round's rows add to a report in gold: same text as gold holds, no id or span taken."""
+    stored = next((d for d in read_jsonl(GOLD / "documents.jsonl") if d["doc_id"] == doc_id), None)
+    if stored is None or stored["text"] != document["text"]:
+        raise SystemExit(f"{doc_id}: its text today differs from the one gold holds; its new rows cannot be placed")
+    spans = [(r["start"], r["end"]) for r in old_rows.values() if r["doc_id"] == doc_id]
+    for row in new:
+        if row["id"] in old_rows or any(row["start"] < end and start < row["end"] for start, end in spans):
+            raise SystemExit(f"{row['id']}: already in gold, or overlaps a gold row of its report")
+
+
+def main(name: str, work: Path, excluded: dict[str, str], complement: bool = False) -> None:
     labelset = load_labelset(LABEL_SET)
     texts, first, second, batch_of = passes(work)
     adjudication = by_id(work / "adjudication.jsonl") if (work / "adjudication.jsonl").exists() else {}
@@ -74,12 +87,16 @@ def main(name: str, work: Path, excluded: dict[str, str]) -> None:
         how = "first and blind second pass agree" if agreed else "adjudicated after the blind second pass"
         return sorted(label["themes"]), label["boilerplate"], f"B{batch_of[seg_id]}+C{batch_of[seg_id]}", how
 
+    old_rows = {r["id"]: r for rs in old.values() for r in rs}
     for doc_id, ids in sorted(wanted.items()):
         if doc_id in excluded:
             continue
-        if doc_id in old_docs:
-            raise SystemExit(f"{doc_id}: already in gold; a round's batches must hold new reports only")
+        if (doc_id in old_docs) != complement:
+            raise SystemExit(f"{doc_id}: {'already' if doc_id in old_docs else 'not'} in gold; a round's batches "
+                             f"hold {'reports already in gold' if complement else 'new reports'} only")
         new, documents[doc_id], lost = report_rows(reports[doc_id], ids, label_of, name)
+        if complement:
+            _check_complement(doc_id, new, documents[doc_id], old_rows)
         if new:
             rows[doc_id] = new
         dropped += lost
@@ -90,9 +107,10 @@ def main(name: str, work: Path, excluded: dict[str, str]) -> None:
     for doc_id in rows:
         groups[body_key(documents[doc_id])].append(doc_id)
     known = {d: body_split[body] for body, docs in groups.items() if body in body_split for d in docs}
-    assignment = assign_new(groups, rows, labelset.ids, known)
     split_file = GOLD / "split.json"
     saved = json.loads(split_file.read_text(encoding="utf-8"))
+    # a complement round's reports are in gold already: their rows join the report's own split
+    assignment = {d: saved[d] for d in rows} if complement else assign_new(groups, rows, labelset.ids, known)
     assignment = {d: saved.get(d, s) for d, s in assignment.items()}  # never move an earlier assignment
     split_file.write_text(json.dumps({**saved, **assignment}, ensure_ascii=False, indent=0, sort_keys=True),
                           encoding="utf-8")
@@ -100,8 +118,9 @@ def main(name: str, work: Path, excluded: dict[str, str]) -> None:
     for split in SPLITS:
         new = [dict(r, split=split) for d in sorted(rows) if assignment[d] == split for r in rows[d]]
         write_jsonl(GOLD / f"{split}.jsonl", apply_rechecks(old[split] + new))
-    kept_docs = [d for d in read_jsonl(GOLD / "documents.jsonl") if d["doc_id"] not in documents]
-    write_jsonl(GOLD / "documents.jsonl", kept_docs + [documents[d] for d in sorted(documents)])
+    if not complement:  # a complement round's reports keep their document rows (the same text: checked)
+        kept_docs = [d for d in read_jsonl(GOLD / "documents.jsonl") if d["doc_id"] not in documents]
+        write_jsonl(GOLD / "documents.jsonl", kept_docs + [documents[d] for d in sorted(documents)])
     labelled = [r["id"] for rs in rows.values() for r in rs]
     write_jsonl(GOLD / "agreement" / f"first_pass_{name}.jsonl",
                 [{"id": i, **first[i]} for i in sorted(first)])
@@ -116,4 +135,4 @@ def main(name: str, work: Path, excluded: dict[str, str]) -> None:
 
 if __name__ == "__main__":
     name, work, settings = round_arg(sys.argv)
-    main(name, work, settings["excluded"] | withdrawn())
+    main(name, work, settings["excluded"] | withdrawn(), complement=bool(settings.get("complement")))

@@ -9,6 +9,9 @@ fewer), and every overall segment naming money, equipment or facilities with its
 search that only finds candidates for the rare ``funding`` label; every label is decided by reading).
 Reports are dealt round-robin into batches so each batch mixes levels and years. Writes
 ``work/<round>/batch_*.jsonl`` (the segments annotators see) and prints the counts.
+
+A round whose settings name ``complement`` (a number of segments) labels no new report: it takes the
+narrative segments of reports already in gold that no gold row covers (:func:`complement`).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import json
 import random
 import re
 import sys
+from collections import Counter
 
 # sibling scripts: their folder is on the path when this one runs
 from build_gold_v2 import CORPUS_V2, GOLD, load_reports, read_jsonl
@@ -47,9 +51,54 @@ def chosen(segments: list, doc_id: str) -> list:
     return [s for s in segments if s.index in keep]
 
 
-def main(out, numbers: tuple[int, ...]) -> None:
+def complement(target: int) -> tuple[list[tuple[str, int, list[dict]]], dict[str, int]]:
+    """Reports already in gold and the narrative segments of theirs that no gold row covers yet (the overall
+    segments outside the window :func:`chosen` gave annotators), up to ``target`` segments. Reports of the
+    provinces and levels gold holds fewest of come first, so the new rows add most where gold is thinnest.
+    A report whose text today's reader no longer gives exactly as gold stored it is skipped (its rows'
+    offsets would not be comparable)."""
+    documents = {d["doc_id"]: d for d in read_jsonl(GOLD / "documents.jsonl")}
+    rows_of: dict[str, list[dict]] = {}
+    for split in ("train", "dev", "test"):
+        for row in read_jsonl(GOLD / f"{split}.jsonl"):
+            rows_of.setdefault(row["doc_id"], []).append(row)
+    reports = load_reports()
+    province = {r["id"]: r.get("province") for r in read_jsonl(CORPUS_V2)}
+    provinces = Counter(province.get(d) for d in documents)
+    levels = Counter(d.get("level") for d in documents.values())
+
+    def rarity(doc_id: str) -> tuple:
+        doc = documents[doc_id]
+        return (provinces[province.get(doc_id)], levels[doc.get("level")], hashlib.sha1(doc_id.encode()).hexdigest())
+
+    picked, skipped, total = [], Counter(), 0
+    for doc_id in sorted((d for d in documents if d in rows_of and d in reports and d not in withdrawn()), key=rarity):
+        doc = segment_report(reports[doc_id])
+        if doc.text != documents[doc_id]["text"] or SPAM.search(doc.text):
+            skipped["text changed since labelled" if doc.text != documents[doc_id]["text"] else "spam"] += 1
+            continue
+        spans = [(r["start"], r["end"]) for r in rows_of[doc_id]]
+        ids = {r["id"] for r in rows_of[doc_id]}
+        new = [s for s in doc.segments if s.section in ("overall", "problems") and f"{doc_id}#{s.index}" not in ids
+               and not any(s.start < end and start < s.end for start, end in spans)]
+        if not new:
+            continue
+        rows = [{"id": f"{doc_id}#{s.index}", "doc_id": doc_id, "section": s.section, "heading": s.heading,
+                 "text": s.text, "url": reports[doc_id].meta.get("url")} for s in new[:ALL_UP_TO]]
+        picked.append((documents[doc_id].get("level") or "", documents[doc_id].get("year") or 0, rows))
+        total += len(rows)
+        if total >= target:
+            break
+    return picked, dict(skipped)
+
+
+def main(out, numbers: tuple[int, ...], complement_target: int | None = None) -> None:
     if any(out.glob("batch_*.jsonl")):  # once the batches are labelled, their reports are in gold: never re-cut
         raise SystemExit(f"{out}: batches exist already; they are what annotators labelled")
+    if complement_target:
+        picked, skipped = complement(complement_target)
+        deal(out, numbers, picked, f"reports already in gold (complement; skipped: {skipped})")
+        return
     used = {row["doc_id"] for row in read_jsonl(GOLD / "documents.jsonl")}
     used |= set(json.loads((GOLD / "split.json").read_text(encoding="utf-8")))
     used |= {doc for settings in ROUNDS.values() for doc in settings["excluded"]} | set(withdrawn())
@@ -66,6 +115,11 @@ def main(out, numbers: tuple[int, ...]) -> None:
                  "text": s.text, "url": report.meta.get("url")} for s in chosen(doc.segments, doc.doc_id)]
         if rows:
             picked.append((report.meta.get("level") or "", report.meta.get("year") or 0, rows))
+    deal(out, numbers, picked, f"reports; left out for spam: {len(spam)} {spam}")
+
+
+def deal(out, numbers: tuple[int, ...], picked: list[tuple[str, int, list[dict]]], what: str) -> None:
+    """Deal reports round-robin into the batches (sorted by level and year, so each batch mixes them)."""
     picked.sort(key=lambda p: (p[0], p[1], p[2][0]["doc_id"]))
     batches: list[list[dict]] = [[] for _ in numbers]
     for i, (_level, _year, rows) in enumerate(picked):
@@ -75,10 +129,10 @@ def main(out, numbers: tuple[int, ...]) -> None:
         with open(out / f"batch_{n}.jsonl", "w", encoding="utf-8") as f:
             for row in rows:
                 f.write(json.dumps(row, ensure_ascii=False) + "\n")
-    print(f"{sum(len(b) for b in batches)} segments of {len(picked)} reports in {len(numbers)} batches "
-          f"({', '.join(str(len(b)) for b in batches)}); left out for spam: {len(spam)} {spam}")
+    print(f"{sum(len(b) for b in batches)} segments of {len(picked)} {what} in {len(numbers)} batches "
+          f"({', '.join(str(len(b)) for b in batches)})")
 
 
 if __name__ == "__main__":
     _name, work, settings = round_arg(sys.argv)
-    main(work, settings["batches"])
+    main(work, settings["batches"], settings.get("complement"))

@@ -76,6 +76,9 @@ ROUNDS = {
             "excluded": {}},
     "v31": {"batches": (150, 151),
             "excluded": {}},
+    # the first complement round: no new report, the unlabelled narrative segments of reports in gold
+    "v32": {"batches": (152, 153, 154, 155),
+            "excluded": {}, "complement": 1000},
 }
 
 
