@@ -79,6 +79,8 @@ ROUNDS = {
     # the first complement round: no new report, the unlabelled narrative segments of reports in gold
     "v32": {"batches": (152, 153, 154, 155),
             "excluded": {}, "complement": 1000},
+    "v33": {"batches": (156, 157),
+            "excluded": {}},
 }
 
 
