@@ -24,7 +24,7 @@ import sys
 from collections import Counter
 
 # sibling scripts: their folder is on the path when this one runs
-from build_gold_v2 import CORPUS_V2, GOLD, load_reports, read_jsonl
+from build_gold_v2 import CORPUS_V2, GOLD, WORK, load_reports, read_jsonl
 from rounds import ROUNDS, round_arg, withdrawn
 
 from nlp.labels.assemble import segment_report
@@ -71,6 +71,8 @@ def complement(target: int) -> tuple[list[tuple[str, int, list[dict]]], dict[str
         doc = documents[doc_id]
         return (provinces[province.get(doc_id)], levels[doc.get("level")], hashlib.sha1(doc_id.encode()).hexdigest())
 
+    # segments already given to annotators in a round not yet built into gold are not cut again
+    given = {row["id"] for name in ROUNDS for batch in (WORK / name).glob("batch_*.jsonl") for row in read_jsonl(batch)}
     picked, skipped, total = [], Counter(), 0
     for doc_id in sorted((d for d in documents if d in rows_of and d in reports and d not in withdrawn()), key=rarity):
         doc = segment_report(reports[doc_id])
@@ -80,6 +82,7 @@ def complement(target: int) -> tuple[list[tuple[str, int, list[dict]]], dict[str
         spans = [(r["start"], r["end"]) for r in rows_of[doc_id]]
         ids = {r["id"] for r in rows_of[doc_id]}
         new = [s for s in doc.segments if s.section in ("overall", "problems") and f"{doc_id}#{s.index}" not in ids
+               and f"{doc_id}#{s.index}" not in given
                and not any(s.start < end and start < s.end for start, end in spans)]
         if not new:
             continue

@@ -81,6 +81,8 @@ ROUNDS = {
             "excluded": {}, "complement": 1000},
     "v33": {"batches": (156, 157),
             "excluded": {}},
+    "v34": {"batches": (158, 159, 160, 161),
+            "excluded": {}, "complement": 1000},
 }
 
 
