@@ -128,7 +128,7 @@ def main(name: str, work: Path, excluded: dict[str, str], complement: bool = Fal
                 [{"id": i, **second[i]} for i in sorted(second)])
     counts = {s: sum(len(rows[d]) for d in rows if assignment[d] == s) for s in SPLITS}
     bodies = {s: len({body_key(documents[d]) for d in rows if assignment[d] == s}) for s in SPLITS}
-    print(f"gold {name}: {len(labelled)} segments from {len(rows)} reports; per split {counts}; new-report bodies "
+    print(f"gold {name}: {len(labelled)} segments from {len(rows)} reports; per split {counts}; {'bodies' if complement else 'new-report bodies'} "
           f"{bodies}; {sum(1 for i in first if first[i] != second[i])} adjudicated; "
           f"{len(dropped)} labelled ids no longer a segment: {dropped[:10]}; left out: {sorted(excluded)}")
 
