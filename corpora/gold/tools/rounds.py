@@ -83,6 +83,8 @@ ROUNDS = {
             "excluded": {}},
     "v34": {"batches": (158, 159, 160, 161),
             "excluded": {}, "complement": 1000},
+    "v35": {"batches": (162, 163, 164, 165),
+            "excluded": {}, "complement": 1000},
 }
 
 
