@@ -73,8 +73,9 @@ def complement(target: int) -> tuple[list[tuple[str, int, list[dict]]], dict[str
 
     # segments already given to annotators in a round not yet built into gold are not cut again
     given = {row["id"] for name in ROUNDS for batch in (WORK / name).glob("batch_*.jsonl") for row in read_jsonl(batch)}
+    out = withdrawn()
     picked, skipped, total = [], Counter(), 0
-    for doc_id in sorted((d for d in documents if d in rows_of and d in reports and d not in withdrawn()), key=rarity):
+    for doc_id in sorted((d for d in documents if d in rows_of and d in reports and d not in out), key=rarity):
         doc = segment_report(reports[doc_id])
         if doc.text != documents[doc_id]["text"] or SPAM.search(doc.text):
             skipped["text changed since labelled" if doc.text != documents[doc_id]["text"] else "spam"] += 1
