@@ -85,6 +85,8 @@ ROUNDS = {
             "excluded": {}, "complement": 1000},
     "v35": {"batches": (162, 163, 164, 165),
             "excluded": {}, "complement": 1000},
+    "v36": {"batches": (166, 167, 168, 169),
+            "excluded": {}, "complement": 1000},
 }
 
 
