@@ -87,6 +87,8 @@ ROUNDS = {
             "excluded": {}, "complement": 1000},
     "v36": {"batches": (166, 167, 168, 169),
             "excluded": {}, "complement": 1000},
+    "v37": {"batches": (170, 171, 172, 173),
+            "excluded": {}, "complement": 1000},
 }
 
 
