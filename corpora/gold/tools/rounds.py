@@ -89,6 +89,8 @@ ROUNDS = {
             "excluded": {}, "complement": 1000},
     "v37": {"batches": (170, 171, 172, 173),
             "excluded": {}, "complement": 1000},
+    "v38": {"batches": (174, 175, 176, 177),
+            "excluded": {}, "complement": 1000},
 }
 
 
