@@ -91,6 +91,8 @@ ROUNDS = {
             "excluded": {}, "complement": 1000},
     "v38": {"batches": (174, 175, 176, 177),
             "excluded": {}, "complement": 1000},
+    "v39": {"batches": (178, 179, 180, 181),
+            "excluded": {}, "complement": 1000},
 }
 
 
