@@ -53,14 +53,14 @@ def passes(work: Path) -> tuple[dict[str, str], dict[str, dict], dict[str, dict]
     return texts, first, second, batch_of
 
 
-def _check_complement(doc_id: str, new: list[dict], document: dict, old_rows: dict[str, dict]) -> None:
+def _check_complement(new: list[dict], document: dict, stored_text: str | None, old_rows: list[dict]) -> None:
     """A complement round's rows add to a report in gold: same text as gold holds, no id or span taken."""
-    stored = next((d for d in read_jsonl(GOLD / "documents.jsonl") if d["doc_id"] == doc_id), None)
-    if stored is None or stored["text"] != document["text"]:
-        raise SystemExit(f"{doc_id}: its text today differs from the one gold holds; its new rows cannot be placed")
-    spans = [(r["start"], r["end"]) for r in old_rows.values() if r["doc_id"] == doc_id]
+    if stored_text != document["text"]:
+        raise SystemExit(f"{document['doc_id']}: its text today differs from the one gold holds; "
+                         f"its new rows cannot be placed")
+    ids = {r["id"] for r in old_rows}
     for row in new:
-        if row["id"] in old_rows or any(row["start"] < end and start < row["end"] for start, end in spans):
+        if row["id"] in ids or any(row["start"] < r["end"] and r["start"] < row["end"] for r in old_rows):
             raise SystemExit(f"{row['id']}: already in gold, or overlaps a gold row of its report")
 
 
@@ -87,7 +87,10 @@ def main(name: str, work: Path, excluded: dict[str, str], complement: bool = Fal
         how = "first and blind second pass agree" if agreed else "adjudicated after the blind second pass"
         return sorted(label["themes"]), label["boilerplate"], f"B{batch_of[seg_id]}+C{batch_of[seg_id]}", how
 
-    old_rows = {r["id"]: r for rs in old.values() for r in rs}
+    old_rows: dict[str, list[dict]] = defaultdict(list)
+    for r in (r for rs in old.values() for r in rs):
+        old_rows[r["doc_id"]].append(r)
+    stored_texts = {d["doc_id"]: d["text"] for d in read_jsonl(GOLD / "documents.jsonl")} if complement else {}
     for doc_id, ids in sorted(wanted.items()):
         if doc_id in excluded:
             continue
@@ -96,7 +99,7 @@ def main(name: str, work: Path, excluded: dict[str, str], complement: bool = Fal
                              f"hold {'reports already in gold' if complement else 'new reports'} only")
         new, documents[doc_id], lost = report_rows(reports[doc_id], ids, label_of, name)
         if complement:
-            _check_complement(doc_id, new, documents[doc_id], old_rows)
+            _check_complement(new, documents[doc_id], stored_texts.get(doc_id), old_rows[doc_id])
         if new:
             rows[doc_id] = new
         dropped += lost
@@ -128,8 +131,9 @@ def main(name: str, work: Path, excluded: dict[str, str], complement: bool = Fal
                 [{"id": i, **second[i]} for i in sorted(second)])
     counts = {s: sum(len(rows[d]) for d in rows if assignment[d] == s) for s in SPLITS}
     bodies = {s: len({body_key(documents[d]) for d in rows if assignment[d] == s}) for s in SPLITS}
-    print(f"gold {name}: {len(labelled)} segments from {len(rows)} reports; per split {counts}; {'bodies' if complement else 'new-report bodies'} "
-          f"{bodies}; {sum(1 for i in first if first[i] != second[i])} adjudicated; "
+    print(f"gold {name}: {len(labelled)} segments from {len(rows)} reports; per split {counts}; "
+          f"{'bodies' if complement else 'new-report bodies'} {bodies}; "
+          f"{sum(1 for i in first if first[i] != second[i])} adjudicated; "
           f"{len(dropped)} labelled ids no longer a segment: {dropped[:10]}; left out: {sorted(excluded)}")
 
 
