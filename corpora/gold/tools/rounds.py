@@ -93,6 +93,8 @@ ROUNDS = {
             "excluded": {}, "complement": 1000},
     "v39": {"batches": (178, 179, 180, 181),
             "excluded": {}, "complement": 1000},
+    "v40": {"batches": (182, 183, 184, 185),
+            "excluded": {}, "complement": 1000},
 }
 
 
