@@ -95,6 +95,8 @@ ROUNDS = {
             "excluded": {}, "complement": 1000},
     "v40": {"batches": (182, 183, 184, 185),
             "excluded": {}, "complement": 1000},
+    "v41": {"batches": (186, 187, 188, 189),
+            "excluded": {}, "complement": 1000},
 }
 
 
