@@ -27,7 +27,8 @@ from collections import defaultdict
 from pathlib import Path
 
 # build_gold_v2 is the sibling script: its folder is on the path when this one runs
-from build_gold_v2 import GOLD, LABEL_SET, assign_new, by_id, load_reports, read_jsonl, report_rows, write_jsonl
+from build_gold_v2 import (GOLD, LABEL_SET, assign_new, by_id, load_reports, overlaps, read_jsonl, report_rows,
+                           write_jsonl)
 from rechecks import apply_rechecks
 from rounds import round_arg, withdrawn
 
@@ -60,7 +61,7 @@ def _check_complement(new: list[dict], document: dict, stored_text: str | None, 
                          f"its new rows cannot be placed")
     ids = {r["id"] for r in old_rows}
     for row in new:
-        if row["id"] in ids or any(row["start"] < r["end"] and r["start"] < row["end"] for r in old_rows):
+        if row["id"] in ids or overlaps(row["start"], row["end"], old_rows):
             raise SystemExit(f"{row['id']}: already in gold, or overlaps a gold row of its report")
 
 

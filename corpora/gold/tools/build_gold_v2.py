@@ -65,6 +65,11 @@ def load_reports() -> dict[str, CorpusReport]:
 
 
 
+def overlaps(start: int, end: int, rows: list[dict]) -> bool:
+    """Whether the span ``[start, end)`` shares a character with a gold row of the same report."""
+    return any(start < r["end"] and r["start"] < end for r in rows)
+
+
 def report_meta(report: CorpusReport) -> dict:
     """Where a gold report comes from: its source file, url, issuing body, level and year."""
     shared = report.doc_id.startswith(("ex-", "seed-"))

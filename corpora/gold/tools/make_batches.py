@@ -24,10 +24,11 @@ import sys
 from collections import Counter
 
 # sibling scripts: their folder is on the path when this one runs
-from build_gold_v2 import CORPUS_V2, GOLD, WORK, load_reports, read_jsonl
+from build_gold_v2 import CORPUS_V2, GOLD, WORK, load_reports, overlaps, read_jsonl
 from rounds import ROUNDS, round_arg, withdrawn
 
 from nlp.labels.assemble import segment_report
+from nlp.labels.splits import SPLITS
 
 # 福利彩票 / 体育彩票 and 彩票公益金 are the state lotteries, a real subject of reports (hv-bc59a81014c7, hv-9700b40503f4)
 SPAM = re.compile(r"博彩|娱乐城|(?<!福利)(?<!体育)(?<!體育)彩票(?!公益金)|bet365|BET\d|德赢|VWIN|威廉希尔|百家乐|真人(娱乐|视讯)|棋牌|时时彩|六合彩|威尼斯人|葡京|太阳城|赌场|老虎机|足球网|球迷网|彩天下",
@@ -59,7 +60,7 @@ def complement(target: int) -> tuple[list[tuple[str, int, list[dict]]], dict[str
     offsets would not be comparable)."""
     documents = {d["doc_id"]: d for d in read_jsonl(GOLD / "documents.jsonl")}
     rows_of: dict[str, list[dict]] = {}
-    for split in ("train", "dev", "test"):
+    for split in SPLITS:
         for row in read_jsonl(GOLD / f"{split}.jsonl"):
             rows_of.setdefault(row["doc_id"], []).append(row)
     reports = load_reports()
@@ -77,14 +78,15 @@ def complement(target: int) -> tuple[list[tuple[str, int, list[dict]]], dict[str
     picked, skipped, total = [], Counter(), 0
     for doc_id in sorted((d for d in documents if d in rows_of and d in reports and d not in out), key=rarity):
         doc = segment_report(reports[doc_id])
-        if doc.text != documents[doc_id]["text"] or SPAM.search(doc.text):
-            skipped["text changed since labelled" if doc.text != documents[doc_id]["text"] else "spam"] += 1
+        why = ("text changed since labelled" if doc.text != documents[doc_id]["text"]
+               else "spam" if SPAM.search(doc.text) else None)
+        if why:
+            skipped[why] += 1
             continue
-        spans = [(r["start"], r["end"]) for r in rows_of[doc_id]]
-        ids = {r["id"] for r in rows_of[doc_id]}
-        new = [s for s in doc.segments if s.section in ("overall", "problems") and f"{doc_id}#{s.index}" not in ids
-               and f"{doc_id}#{s.index}" not in given
-               and not any(s.start < end and start < s.end for start, end in spans)]
+        taken = {r["id"] for r in rows_of[doc_id]}
+        new = [s for s in doc.segments if s.section in ("overall", "problems")
+               and f"{doc_id}#{s.index}" not in taken and f"{doc_id}#{s.index}" not in given
+               and not overlaps(s.start, s.end, rows_of[doc_id])]
         if not new:
             continue
         rows = [{"id": f"{doc_id}#{s.index}", "doc_id": doc_id, "section": s.section, "heading": s.heading,
