@@ -97,6 +97,10 @@ ROUNDS = {
             "excluded": {}, "complement": 1000},
     "v41": {"batches": (186, 187, 188, 189),
             "excluded": {}, "complement": 1000},
+    "v42": {"batches": (190, 191, 192, 193),
+            "excluded": {}, "complement": 1000},
+    "v43": {"batches": (194, 195, 196, 197),
+            "excluded": {}, "complement": 1000},
 }
 
 
