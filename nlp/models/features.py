@@ -54,7 +54,8 @@ def _ngram_stats(prefix: str, kind: str, n: int, items: Sequence, reference: Ngr
         out[f"{prefix}_logdf"] = np.zeros(count)
         return out
     df = reference.frequencies(keys)
-    own = np.array([d is not None and reference.contains(d) for d in own_docs], dtype=bool)[rows]
+    in_reference = {d: reference.contains(d) for d in set(own_docs) if d is not None}  # one look-up per report
+    own = np.array([in_reference.get(d, False) for d in own_docs], dtype=bool)[rows]
     df = np.where(own, np.maximum(df - 1, 0), df)  # a reference report does not count itself
     per = np.maximum(sizes, 1)
     for k in DF_LEVELS:

@@ -107,9 +107,22 @@ def word_ngram_keys(token_lists: Sequence[Sequence[str]], n: int = 4) -> tuple[n
     (list index, key) pairs. Each distinct word is hashed once (blake2b), then n-grams in numpy."""
     words = [_mask_each(tokens) for tokens in token_lists]
     lengths = np.fromiter(map(len, words), dtype=np.int64, count=len(words))
-    hashes = {w: text_fingerprint(w) for w in {w for ws in words for w in ws}}
+    hashes = _word_hashes({w for ws in words for w in ws})
     symbols = np.fromiter((hashes[w] for ws in words for w in ws), dtype=np.uint64, count=int(lengths.sum()))
     return _window_keys(symbols, np.repeat(np.arange(len(words)), lengths), n)
+
+
+_WORD_HASHES: dict[str, int] = {}  # kept across batches: a corpus's vocabulary is small next to its tokens
+
+
+def _word_hashes(words: set[str]) -> dict[str, int]:
+    """``text_fingerprint`` of each word, hashing only words no earlier batch had."""
+    missing = words - _WORD_HASHES.keys()
+    if len(_WORD_HASHES) + len(missing) > 1_000_000:  # bounded: memory stays flat over any corpus
+        _WORD_HASHES.clear()
+        missing = words
+    _WORD_HASHES.update((w, text_fingerprint(w)) for w in missing)
+    return _WORD_HASHES
 
 
 def ngram_keys(kind: str, items: Sequence, n: int, scheme: str) -> tuple[np.ndarray, np.ndarray]:

@@ -186,14 +186,14 @@ def classify_heading(heading: str) -> str | None:
     return min(found)[2] if found else None
 
 
-def _parse_heading(line: str, numbering: str = "chinese") -> tuple[str | None, str, str] | None:
+def _parse_heading(line: str, numbering: str = "chinese", folded: str | None = None) -> tuple[str | None, str, str] | None:
     """Split a candidate top-level heading line into (number, title, rest), or None.
 
     ``rest`` is body text glued onto the heading on the same line. ``numbering`` names what numbers the
     top level: 一、 (``chinese``), or in a report with no 一、 heading at all 1、 2、 … (``arabic``) or
-    (一) (二) … (``paren``).
+    (一) (二) … (``paren``). ``folded``: ``fold(line)`` when the caller has it already.
     """
-    folded = fold(line)
+    folded = fold(line) if folded is None else folded
     lead = _LEADING_JUNK.match(folded).end()
     opening = folded[lead:lead + 1]
     if (opening in ("(", "（", "【", "[") and numbering != "paren") or (opening.isdigit() and numbering != "arabic"):
@@ -253,8 +253,9 @@ def _original_length(title: str, squashed_length: int) -> int:
     return len(title)
 
 
-def _heading_at(piece: str, start: int, inline: bool, numbering: str = "chinese") -> _Heading | None:
-    parsed = _parse_heading(piece, numbering)
+def _heading_at(piece: str, start: int, inline: bool, numbering: str = "chinese",
+                folded: str | None = None) -> _Heading | None:
+    parsed = _parse_heading(piece, numbering, folded)
     if parsed is None:
         return None
     number, title, rest = parsed
@@ -362,17 +363,20 @@ def _statistics_kind(text: str, body: str) -> str | None:
 def _candidates(text: str, numbering: str) -> list[_Heading]:
     inline = _INLINE_PATTERNS[numbering]
     headings = []
-    for start, _end, line in _lines(text):
+    folded_text = fold(text)  # fold keeps lengths: each line's fold is a slice of the text's
+    for start, end, line in _lines(text):
         if not line:
             continue
+        folded = folded_text[start:end]
         # a long line may be a heading glued to its whole first paragraph (一、概述2011年,…): its opening is enough
-        if h := _heading_at(line[:400], start, inline=False, numbering=numbering):
+        if h := _heading_at(line[:400], start, inline=False, numbering=numbering, folded=folded[:400]):
             headings.append(h)
-        folded = fold(line)
         for m in inline.finditer(folded) if inline else ():
             nxt = inline.search(folded, m.end())
-            piece = line[m.start(): nxt.start() if nxt else len(line)]
-            if h := _heading_at(piece, start + m.start(), inline=True, numbering=numbering):
+            stop = nxt.start() if nxt else len(line)
+            piece = line[m.start():stop]
+            if h := _heading_at(piece, start + m.start(), inline=True, numbering=numbering,
+                                folded=folded[m.start():stop]):
                 headings.append(h)
     return headings
 
