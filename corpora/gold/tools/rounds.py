@@ -101,6 +101,8 @@ ROUNDS = {
             "excluded": {}, "complement": 1000},
     "v43": {"batches": (194, 195, 196, 197),
             "excluded": {}, "complement": 1000},
+    "v44": {"batches": (198, 199, 200, 201),
+            "excluded": {}, "complement": 1000},
 }
 
 
