@@ -103,6 +103,8 @@ ROUNDS = {
             "excluded": {}, "complement": 1000},
     "v44": {"batches": (198, 199, 200, 201),
             "excluded": {}, "complement": 1000},
+    "v45": {"batches": (202, 203),
+            "excluded": {}},
 }
 
 
