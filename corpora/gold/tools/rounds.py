@@ -105,6 +105,8 @@ ROUNDS = {
             "excluded": {}, "complement": 1000},
     "v45": {"batches": (202, 203),
             "excluded": {}},
+    "v46": {"batches": (204, 205, 206, 207),
+            "excluded": {}, "complement": 1000},
 }
 
 
