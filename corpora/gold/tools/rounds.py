@@ -107,6 +107,8 @@ ROUNDS = {
             "excluded": {}},
     "v46": {"batches": (204, 205, 206, 207),
             "excluded": {}, "complement": 1000},
+    "v47": {"batches": (208, 209, 210, 211),
+            "excluded": {}, "complement": 1000},
 }
 
 
