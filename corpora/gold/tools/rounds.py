@@ -109,6 +109,8 @@ ROUNDS = {
             "excluded": {}, "complement": 1000},
     "v47": {"batches": (208, 209, 210, 211),
             "excluded": {}, "complement": 1000},
+    "v48": {"batches": (212, 213, 214, 215),
+            "excluded": {}, "complement": 1000},
 }
 
 
