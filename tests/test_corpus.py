@@ -56,7 +56,7 @@ def test_datasheet_counts_match_the_file(reports):
 
 
 def test_screen_lists_copies_of_reserved_sources_and_traditional_copies(reports, tmp_path):
-    """corpora/corpus/tools/screen.py on rows that rounds 20–22 left out, and one they kept."""
+    """corpora/corpus/tools/screen.py on rows that rounds 2 and 20–22 left out, and one they kept."""
     pytest.importorskip("pypinyin", reason="pypinyin not installed (pip install -e '.[harvest]')")
     import subprocess
     import sys
@@ -68,6 +68,7 @@ def test_screen_lists_copies_of_reserved_sources_and_traditional_copies(reports,
     rows = [harvested("zzzzs", "082355.com"),            # 哈爾濱 2015, traditional copy of hv-f9393cbffb05
             harvested("zzzzza", "jatenginfo.com/ncszf/2010n"),  # 南昌 2010 with the site's menu (Jaccard 0.59)
             harvested("zzzzze", "qclgf.com"),            # 衡南县咸塘镇 2024 with hengnan.gov.cn's paths
+            harvested("h", "gymcjnpx.com"),              # 内蒙古 2011 as www.gov.cn carried it, under its path
             next(r for r in reports if r["id"] == "hv-f5df16dd4501")]  # 高平市 2023: its 2022 report shares much text
     new = tmp_path / "reports.jsonl"
     new.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
@@ -86,6 +87,7 @@ def test_screen_lists_copies_of_reserved_sources_and_traditional_copies(reports,
     assert not any("hv-f5df16dd4501" in line for line in lines)
     if (SHARED / "reserved.txt").exists():
         assert any(line.startswith(f"host guess {rows[2]['id']} ") and line.endswith("host hengnan.gov.cn") for line in lines)
+        assert any(line.startswith(f"host guess {rows[3]['id']} ") and line.endswith("path gov.cn") for line in lines)
     else:
         assert "host guesses skipped" in run.stderr
 

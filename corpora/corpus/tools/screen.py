@@ -6,7 +6,8 @@
 Two checks, each a list for a person to read (every hit so far needed a look at the page's path shape):
 
 - **Host guess.** Mirrors copy a government site path for path under a host of their own, so neither their
-  url nor their text names the reserved original. The official host is guessed from the place names in the row's
+  url nor their text names the reserved original. Rows whose path has the central portal's article shape
+  (``/gzdt/2010-03/17/content_1557623.htm``) are listed as ``path gov.cn``: a ministry's name gives no place to guess. The official host is guessed from the place names in the row's
   ``agency`` (each name and each consecutive pair, as full pinyin and as initials, + ``.gov.cn``: 宿城区 →
   suchengqu.gov.cn, scq.gov.cn); a hit is a guess that is a reserved host, or the row's own path under a guessed
   host that is a reserved url. Rows on ``.gov.cn`` hosts are skipped unless ``--all`` (the exact-host rule keeps
@@ -63,6 +64,21 @@ def host_guess_hits(row: dict, hosts: set[str], urls: set[str]) -> list[str]:
     return hits
 
 
+# The central portal's article paths (www.gov.cn/gzdt/2010-03/17/content_1557623.htm): mirrors keep them, and the
+# body named in the row (a ministry, a province) gives no place name to guess the host from.
+# Only its own columns: china.com.cn and chinagate.cn use the same date-and-content shape under /infocus/, /reports/.
+CENTRAL_PATH = re.compile(r"^/(gzdt|zwgk|jrzg|zfjg|ztzl|fwxx|govweb|wszb|test|xinwen|zhengce)/(19|20)\d\d-\d\d/\d\d/"
+                          r"content_\d+\.htm")
+
+
+def central_path_hit(row: dict, hosts: set[str]) -> str | None:
+    """``path gov.cn`` for a row off gov.cn whose path has the central portal's shape, gov.cn being reserved."""
+    host = (urlsplit(row["url"]).hostname or "").lower()
+    if host.endswith("gov.cn") or sha1("gov.cn") not in hosts or not CENTRAL_PATH.match(urlsplit(row["url"]).path):
+        return None
+    return "path gov.cn"
+
+
 def folded_duplicates(rows: list[dict], corpus: list[dict], threshold: float = 0.5) -> list[tuple[str, str]]:
     """Pairs (a row's id, another report's id) whose folded texts are near-duplicates, among the rows and the
     corpus; each pair once. The threshold is below the corpus merge's 0.7: a copy that keeps a site menu the other
@@ -100,7 +116,8 @@ def main() -> None:
     for row in rows:
         if not row.get("url") or (urlsplit(row["url"]).hostname or "").endswith(".gov.cn") and not args.all:
             continue
-        if hits := host_guess_hits(row, hosts, urls):
+        hits = host_guess_hits(row, hosts, urls) + ([hit] if (hit := central_path_hit(row, hosts)) else [])
+        if hits:
             print("host guess", row["id"], row.get("agency"), row.get("year"), row["url"], "; ".join(hits))
     corpus = [json.loads(line) for line in open(args.corpus, encoding="utf-8")]
     for new, old in folded_duplicates(rows, corpus):
