@@ -111,6 +111,10 @@ ROUNDS = {
             "excluded": {}, "complement": 1000},
     "v48": {"batches": (212, 213, 214, 215),
             "excluded": {}, "complement": 1000},
+    "v49": {"batches": (216, 217, 218, 219),
+            "excluded": {}, "complement": 1000},
+    "v50": {"batches": (220, 221, 222, 223),
+            "excluded": {}, "complement": 1000},
 }
 
 
