@@ -115,6 +115,8 @@ ROUNDS = {
             "excluded": {}, "complement": 1000},
     "v50": {"batches": (220, 221, 222, 223),
             "excluded": {}, "complement": 1000},
+    "v51": {"batches": (224, 225, 226, 227),
+            "excluded": {}, "complement": 1000},
 }
 
 
