@@ -1,5 +1,6 @@
 """The gold set loads, its splits are disjoint by document, and its counts match the datasheet."""
 
+import functools
 import json
 import re
 from collections import Counter
@@ -12,6 +13,13 @@ from nlp.labels.gold import GoldError, load_gold, read_documents
 from nlp.labels.labelset import LabelSetError, load_labelset
 from nlp.labels.splits import body_key
 
+
+@functools.lru_cache(maxsize=None)
+def _gold(split: str | None = None) -> tuple:
+    """The gold rows (of one split), read once for the module: every check here only reads them."""
+    return tuple(load_gold(GOLD, split) if split else load_gold(GOLD))
+
+
 # Every re-read under a settled case (work/p28/, work/p29/, …), in the order they were made and
 # corpora/gold/tools/rechecks.py applies them: a re-read missing there leaves gold without its changes.
 RE_READS = tuple(sorted((p.name for p in (GOLD / "work").glob("p[0-9]*") if (p / "changes.jsonl").exists()),
@@ -22,7 +30,7 @@ def test_splits_load_and_offsets_match_documents():
     documents = read_documents(GOLD / "documents.jsonl")
     total = 0
     for split in ("train", "dev", "test"):
-        segments = load_gold(GOLD, split)
+        segments = _gold(split)
         assert segments and all(s.split == split for s in segments)
         for s in segments:
             assert documents[s.doc_id][s.start:s.end] == s.text
@@ -31,20 +39,20 @@ def test_splits_load_and_offsets_match_documents():
 
 
 def test_splits_are_disjoint_by_document_and_body():
-    docs = {split: {s.doc_id for s in load_gold(GOLD, split)} for split in ("train", "dev", "test")}
+    docs = {split: {s.doc_id for s in _gold(split)} for split in ("train", "dev", "test")}
     assert not (docs["train"] & docs["dev"] or docs["train"] & docs["test"] or docs["dev"] & docs["test"])
-    bodies = {split: {body_key(s.meta | {"doc_id": s.doc_id}) for s in load_gold(GOLD, split)} for split in docs}
+    bodies = {split: {body_key(s.meta | {"doc_id": s.doc_id}) for s in _gold(split)} for split in docs}
     assert not (bodies["test"] & (bodies["train"] | bodies["dev"]))
 
 
 def test_gold_v2_meets_the_brief():
-    everything = load_gold(GOLD)
+    everything = _gold()
     assert len(everything) >= 3500 and len({s.doc_id for s in everything}) >= 450
     positives = Counter(t for s in everything for t in s.themes)
     assert all(positives[t] >= 100 for t in load_labelset("gov-disclosure-v1").ids if t != "funding"), positives
     assert positives["funding"] >= 30, positives
     assert min(Counter(s.boilerplate for s in everything).values()) >= 600
-    test = load_gold(GOLD, "test")
+    test = _gold("test")
     assert len(test) >= 700 and len({body_key(s.meta | {"doc_id": s.doc_id}) for s in test}) >= 90
     for suffix, n in (("", 200), ("_v2", 400)):  # blind second passes over test, gold v1's and the new part
         assert len(json.load(open(GOLD / "agreement" / f"agreement{suffix}.json"))["per_label"]) == 13
@@ -54,7 +62,7 @@ def test_gold_v2_meets_the_brief():
 def test_no_two_rows_of_a_report_overlap():
     """Complement rounds (v32 on) add segments to reports already in gold: never a span gold already holds."""
     spans: dict[str, list] = {}
-    for s in load_gold(GOLD):
+    for s in _gold():
         spans.setdefault(s.doc_id, []).append((s.start, s.end, s.id))
     for doc_id, rows in spans.items():
         rows.sort()
@@ -63,8 +71,8 @@ def test_no_two_rows_of_a_report_overlap():
 
 
 def test_complement_round_adds_to_reports_already_in_gold():
-    rows = [s for s in load_gold(GOLD) if s.meta.get("gold_version") == "v32"]
-    earlier = {s.doc_id: s.split for s in load_gold(GOLD) if s.meta.get("gold_version") != "v32"}
+    rows = [s for s in _gold() if s.meta.get("gold_version") == "v32"]
+    earlier = {s.doc_id: s.split for s in _gold() if s.meta.get("gold_version") != "v32"}
     assert len(rows) >= 1000
     assert all(earlier.get(s.doc_id) == s.split for s in rows)  # a report of its own round, on its report's side
 
@@ -88,7 +96,7 @@ def test_gold_round_rows_carry_the_agreed_or_adjudicated_label(round_name, left_
     for name in RE_READS:
         for change in _re_read_changes(name):
             reread.setdefault(change["id"], []).append(change)
-    rows = [s for s in load_gold(GOLD) if s.meta.get("gold_version") == round_name]
+    rows = [s for s in _gold() if s.meta.get("gold_version") == round_name]
     assert len(rows) >= 1000 and first.keys() == second.keys() == shown
     label = lambda r: (sorted(r["themes"]), r["boilerplate"])  # noqa: E731
     for s in rows:
@@ -158,7 +166,7 @@ def test_withdrawn_reports_are_out_of_gold_and_the_corpus():
     found after they were labelled."""
     withdrawn = _withdrawn()
     assert len(withdrawn) >= 11
-    assert not withdrawn & {s.doc_id for s in load_gold(GOLD)}
+    assert not withdrawn & {s.doc_id for s in _gold()}
     assert not withdrawn & set(json.loads((GOLD / "split.json").read_text(encoding="utf-8")))
     corpus = {json.loads(line)["id"] for line in open(GOLD.parent / "corpus" / "reports.jsonl", encoding="utf-8")}
     assert not withdrawn & corpus
@@ -170,7 +178,7 @@ def test_no_gold_or_corpus_report_carries_gambling_spam(monkeypatch):
     monkeypatch.syspath_prepend(str(GOLD / "tools"))
     from make_batches import SPAM
 
-    spam = [s.id for s in load_gold(GOLD) if SPAM.search(s.text)]
+    spam = [s.id for s in _gold() if SPAM.search(s.text)]
     assert not spam, spam
     corpus = [json.loads(line) for line in open(GOLD.parent / "corpus" / "reports.jsonl", encoding="utf-8")]
     spam = [r["id"] for r in corpus if SPAM.search(r["text"])]
@@ -199,7 +207,7 @@ def test_settled_case_re_read_changed_only_its_themes_and_is_in_gold(name, case,
         for c in _re_read_changes(other):
             if "before" in c:  # a later re-read of themes (P35 re-read the boilerplate flag only)
                 later.setdefault(c["id"], c)
-    gold = {s.id: s for s in load_gold(GOLD)}
+    gold = {s.id: s for s in _gold()}
     changes = _re_read_changes(name)
     assert len(changes) >= at_least
     withdrawn = _withdrawn()
@@ -216,7 +224,7 @@ def test_settled_case_re_read_changed_only_its_themes_and_is_in_gold(name, case,
 def test_settled_case_p35_re_read_changed_only_the_boilerplate_flag_and_is_in_gold():
     """P35 (start-date openers) decided the boilerplate flag only: every change flips it, keeps the themes, gives both
     readings' (or the lead's) reason, and is what gold holds now, on rows with a full date and a start word."""
-    gold = {s.id: s for s in load_gold(GOLD)}
+    gold = {s.id: s for s in _gold()}
     changes = _re_read_changes("p35")
     assert len(changes) >= 5
     for c in changes:
