@@ -186,7 +186,8 @@ def classify_heading(heading: str) -> str | None:
     return min(found)[2] if found else None
 
 
-def _parse_heading(line: str, numbering: str = "chinese", folded: str | None = None) -> tuple[str | None, str, str] | None:
+def _parse_heading(line: str, numbering: str = "chinese",
+                   folded: str | None = None) -> tuple[str | None, str, str] | None:
     """Split a candidate top-level heading line into (number, title, rest), or None.
 
     ``rest`` is body text glued onto the heading on the same line. ``numbering`` names what numbers the

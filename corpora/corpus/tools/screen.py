@@ -6,11 +6,11 @@
 Two checks, each a list for a person to read (every hit so far needed a look at the page's path shape):
 
 - **Host guess.** Mirrors copy a government site path for path under a host of their own, so neither their
-  url nor their text names the reserved original. Rows whose path has the central portal's article shape
-  (``/gzdt/2010-03/17/content_1557623.htm``) are listed as ``path gov.cn``: a ministry's name gives no place to guess. The official host is guessed from the place names in the row's
+  url nor their text names the reserved original. The official host is guessed from the place names in the row's
   ``agency`` (each name and each consecutive pair, as full pinyin and as initials, + ``.gov.cn``: 宿城区 →
   suchengqu.gov.cn, scq.gov.cn); a hit is a guess that is a reserved host, or the row's own path under a guessed
-  host that is a reserved url. Rows on ``.gov.cn`` hosts are skipped unless ``--all`` (the exact-host rule keeps
+  host that is a reserved url. A ministry's name gives no place to guess, so rows whose path has the central
+  portal's article shape (``/gzdt/2010-03/17/content_1557623.htm``) are listed as ``path gov.cn``. Rows on ``.gov.cn`` hosts are skipped unless ``--all`` (the exact-host rule keeps
   a body's own site). Initials collide (保山/宝山, 东台/dt …): hits are candidates, not verdicts.
 - **Folded duplicates.** The corpus merges near-duplicates on the text as written, so a traditional-script copy
   of a report it holds stays apart. Rows are compared with the corpus after ``fold`` (traditional → simplified,
@@ -71,12 +71,12 @@ CENTRAL_PATH = re.compile(r"^/(gzdt|zwgk|jrzg|zfjg|ztzl|fwxx|govweb|wszb|test|xi
                           r"content_\d+\.htm")
 
 
-def central_path_hit(row: dict, hosts: set[str]) -> str | None:
+def central_path_hits(row: dict, hosts: set[str]) -> list[str]:
     """``path gov.cn`` for a row off gov.cn whose path has the central portal's shape, gov.cn being reserved."""
-    host = (urlsplit(row["url"]).hostname or "").lower()
-    if host.endswith("gov.cn") or sha1("gov.cn") not in hosts or not CENTRAL_PATH.match(urlsplit(row["url"]).path):
-        return None
-    return "path gov.cn"
+    url = urlsplit(row["url"])
+    if (url.hostname or "").lower().endswith("gov.cn") or sha1("gov.cn") not in hosts or not CENTRAL_PATH.match(url.path):
+        return []
+    return ["path gov.cn"]
 
 
 def folded_duplicates(rows: list[dict], corpus: list[dict], threshold: float = 0.5) -> list[tuple[str, str]]:
@@ -116,8 +116,7 @@ def main() -> None:
     for row in rows:
         if not row.get("url") or (urlsplit(row["url"]).hostname or "").endswith(".gov.cn") and not args.all:
             continue
-        hits = host_guess_hits(row, hosts, urls) + ([hit] if (hit := central_path_hit(row, hosts)) else [])
-        if hits:
+        if hits := host_guess_hits(row, hosts, urls) + central_path_hits(row, hosts):
             print("host guess", row["id"], row.get("agency"), row.get("year"), row["url"], "; ".join(hits))
     corpus = [json.loads(line) for line in open(args.corpus, encoding="utf-8")]
     for new, old in folded_duplicates(rows, corpus):

@@ -5,6 +5,13 @@ reports left out of it after its batches were cut (with why); and the reports wi
 from pathlib import Path
 
 from build_gold_v2 import GOLD, WORK  # sibling script: its folder is on the path when a round script runs
+
+
+def complement_round(first_batch: int) -> dict:
+    """A complement round (v32 on): about 1,000 unlabelled segments of reports already in gold, in four batches."""
+    return {"batches": tuple(range(first_batch, first_batch + 4)), "excluded": {}, "complement": 1000}
+
+
 ROUNDS = {
     "v3": {"batches": (15, 16, 17, 18),
            "excluded": {"hv-d3eb06718475": "injected gambling spam (www.248365365.com) inside a document title"}},
@@ -77,46 +84,28 @@ ROUNDS = {
     "v31": {"batches": (150, 151),
             "excluded": {}},
     # the first complement round: no new report, the unlabelled narrative segments of reports in gold
-    "v32": {"batches": (152, 153, 154, 155),
-            "excluded": {}, "complement": 1000},
+    "v32": complement_round(152),
     "v33": {"batches": (156, 157),
             "excluded": {}},
-    "v34": {"batches": (158, 159, 160, 161),
-            "excluded": {}, "complement": 1000},
-    "v35": {"batches": (162, 163, 164, 165),
-            "excluded": {}, "complement": 1000},
-    "v36": {"batches": (166, 167, 168, 169),
-            "excluded": {}, "complement": 1000},
-    "v37": {"batches": (170, 171, 172, 173),
-            "excluded": {}, "complement": 1000},
-    "v38": {"batches": (174, 175, 176, 177),
-            "excluded": {}, "complement": 1000},
-    "v39": {"batches": (178, 179, 180, 181),
-            "excluded": {}, "complement": 1000},
-    "v40": {"batches": (182, 183, 184, 185),
-            "excluded": {}, "complement": 1000},
-    "v41": {"batches": (186, 187, 188, 189),
-            "excluded": {}, "complement": 1000},
-    "v42": {"batches": (190, 191, 192, 193),
-            "excluded": {}, "complement": 1000},
-    "v43": {"batches": (194, 195, 196, 197),
-            "excluded": {}, "complement": 1000},
-    "v44": {"batches": (198, 199, 200, 201),
-            "excluded": {}, "complement": 1000},
+    "v34": complement_round(158),
+    "v35": complement_round(162),
+    "v36": complement_round(166),
+    "v37": complement_round(170),
+    "v38": complement_round(174),
+    "v39": complement_round(178),
+    "v40": complement_round(182),
+    "v41": complement_round(186),
+    "v42": complement_round(190),
+    "v43": complement_round(194),
+    "v44": complement_round(198),
     "v45": {"batches": (202, 203),
             "excluded": {}},
-    "v46": {"batches": (204, 205, 206, 207),
-            "excluded": {}, "complement": 1000},
-    "v47": {"batches": (208, 209, 210, 211),
-            "excluded": {}, "complement": 1000},
-    "v48": {"batches": (212, 213, 214, 215),
-            "excluded": {}, "complement": 1000},
-    "v49": {"batches": (216, 217, 218, 219),
-            "excluded": {}, "complement": 1000},
-    "v50": {"batches": (220, 221, 222, 223),
-            "excluded": {}, "complement": 1000},
-    "v51": {"batches": (224, 225, 226, 227),
-            "excluded": {}, "complement": 1000},
+    "v46": complement_round(204),
+    "v47": complement_round(208),
+    "v48": complement_round(212),
+    "v49": complement_round(216),
+    "v50": complement_round(220),
+    "v51": complement_round(224),
 }
 
 
