@@ -106,6 +106,8 @@ ROUNDS = {
     "v49": complement_round(216),
     "v50": complement_round(220),
     "v51": complement_round(224),
+    "v52": complement_round(228),
+    "v53": complement_round(232),
 }
 
 
