@@ -366,3 +366,31 @@ def test_poly64_keys_give_the_features_blake2b_keys_gave(tmp_path):
     save_file(tensors, str(tmp_path / "before.safetensors"))  # as written before schemes existed
     loaded = load_references(tmp_path / "before.safetensors", ["word4", "char8"])
     assert loaded["char8"].scheme == "blake2b" and isinstance(loaded["char8"], NgramReference)
+
+
+def test_reference_frequencies_match_a_sorted_search_above_two_to_the_63():
+    """The bucketed look-up gives each key's document frequency, 0 when unseen, also for keys with the top bit set
+    (about half of all poly64 keys), on the keys of real reports; keys not spread like hashes fall back to a binary
+    search, and keys out of order are refused."""
+    from nlp.reuse.ngrams import SortedHashes, build_references, char_ngram_keys
+    from nlp.text.tokenizer import default_tokenizer
+
+    from conftest import SAMPLES
+
+    texts = [Document.from_path(p).text for p in sorted(SAMPLES.glob("*.txt"))]
+    reference = build_references(texts[1:], default_tokenizer())["char8"]
+    queries = char_ngram_keys(texts[:2], 8)[1]  # the first report's keys are partly unseen, the second's all seen
+    expected = np.zeros(len(queries), dtype=np.int32)
+    at = np.searchsorted(reference.keys, queries)
+    seen = (at < len(reference.keys)) & (reference.keys[np.minimum(at, len(reference.keys) - 1)] == queries)
+    expected[seen] = reference.df[at[seen]]
+    got = reference.frequencies(queries)
+    assert seen.any() and not seen.all() and (queries >= np.uint64(1 << 63)).any()
+    assert (reference.keys >= np.uint64(1 << 63))[np.isin(reference.keys, queries)].any()
+    np.testing.assert_array_equal(got, expected)
+    assert reference._index.walk
+    small = SortedHashes(np.arange(0, 3000, 3, dtype=np.uint64))  # all in the first bucket
+    assert not small.walk
+    np.testing.assert_array_equal(small.positions(np.array([0, 4, 2997, 3000], dtype=np.uint64)), [0, -1, 999, -1])
+    with pytest.raises(ValueError, match="increasing"):
+        SortedHashes(np.array([5, 3], dtype=np.uint64))
