@@ -108,6 +108,8 @@ ROUNDS = {
     "v51": complement_round(224),
     "v52": complement_round(228),
     "v53": complement_round(232),
+    "v54": complement_round(236),
+    "v55": complement_round(240),
 }
 
 
