@@ -3,6 +3,7 @@
 import functools
 import json
 import re
+import sys
 from collections import Counter
 
 import pytest
@@ -20,10 +21,23 @@ def _gold(split: str | None = None) -> tuple:
     return tuple(load_gold(GOLD, split) if split else load_gold(GOLD))
 
 
-# Every re-read under a settled case (work/p28/, work/p29/, …), in the order they were made and
-# corpora/gold/tools/rechecks.py applies them: a re-read missing there leaves gold without its changes.
-RE_READS = tuple(sorted((p.name for p in (GOLD / "work").glob("p[0-9]*") if (p / "changes.jsonl").exists()),
-                        key=lambda name: int(name[1:])))
+def _rechecks() -> tuple[str, ...]:
+    """The re-reads (work/p28/, …, work/trad/, work/same_text/) in the order corpora/gold/tools/rechecks.py applies them."""
+    sys.path.insert(0, str(GOLD / "tools"))
+    try:
+        from rechecks import RECHECKS
+    finally:
+        sys.path.remove(str(GOLD / "tools"))
+    return RECHECKS
+
+
+RE_READS = _rechecks()
+
+
+def test_every_re_read_is_applied():
+    """A re-read folder with changes that rechecks.py does not list would leave gold without its changes."""
+    made = {p.parent.name for p in (GOLD / "work").glob("*/changes.jsonl")}
+    assert made == set(RE_READS)
 
 
 def test_splits_load_and_offsets_match_documents():
@@ -81,7 +95,7 @@ def test_complement_round_adds_to_reports_already_in_gold():
                                                   ("v32", set())])
 def test_gold_round_rows_carry_the_agreed_or_adjudicated_label(round_name, left_out):
     """Every row of a round: both blind passes' label where they agree, the adjudicator's where they differ
-    (or, for a row re-read later under a settled case, P28–P31, that re-read's themes over exactly that label); its id
+    (or, for a row re-read later, that re-read's themes or flag over exactly that label); its id
     was in a batch annotators saw, and reports left out (spam) stay out."""
     work = GOLD / "work" / round_name
     read = lambda path: {r["id"]: r for r in map(json.loads, open(path, encoding="utf-8"))}  # noqa: E731
@@ -103,9 +117,13 @@ def test_gold_round_rows_carry_the_agreed_or_adjudicated_label(round_name, left_
         a, b = label(first[s.id]), label(second[s.id])
         labelled = a if a == b else label(adjudicated[s.id])
         for change in reread.get(s.id, ()):
-            assert change["before"] == labelled[0], s.id
             assert f"re-read under {change['case']}" in s.meta["label_how"], s.id
-            labelled = (change["after"], labelled[1])
+            if "before" in change:
+                assert change["before"] == labelled[0], s.id
+                labelled = (change["after"], labelled[1])
+            if "boilerplate_before" in change:
+                assert change["boilerplate_before"] == labelled[1], s.id
+                labelled = (labelled[0], change["boilerplate_after"])
         assert (sorted(s.themes), s.boilerplate) == labelled, s.id
     assert not {s.doc_id for s in rows} & left_out
 
@@ -219,6 +237,44 @@ def test_settled_case_re_read_changed_only_its_themes_and_is_in_gold(name, case,
         now = later[c["id"]]["before"] if c["id"] in later else sorted(gold[c["id"]].themes)
         assert now == c["after"], c["id"]
         assert re.search(pattern, gold[c["id"]].text), c["id"]
+
+
+def test_traditional_script_re_read_asked_only_its_cases_questions_and_is_in_gold():
+    """Rows in traditional script that the settled cases' patterns missed (work/trad/): each change moves only the
+    themes (or flag) its cases ask about, on a row whose text changes when simplified, and is what gold holds now."""
+    from nlp.text.script import to_simplified
+
+    questions = {"P28": {"requests", "engagement"}, "P29": {"content"}, "P30": {"engagement"},
+                 "P31": {"oversight", "awareness"}, "P32": {"engagement", "training"}, "P33": {"content"},
+                 "P34": {"awareness"}, "P35": {"boilerplate"}}
+    later = {c["id"]: c for c in _re_read_changes("same_text")}
+    gold = {s.id: s for s in _gold()}
+    changes = _re_read_changes("trad")
+    assert len(changes) >= 10
+    for c in changes:
+        asked = set().union(*(questions[case] for case in c["case"].split("+")))
+        moved = set(c.get("before", ())) ^ set(c.get("after", ()))
+        if "boilerplate_after" in c:
+            moved.add("boilerplate")
+        assert moved and moved <= asked and c["reason"], c["id"]
+        row = gold[c["id"]]
+        assert to_simplified(row.text) != row.text, c["id"]
+        if c["id"] not in later and "after" in c:
+            assert sorted(row.themes) == c["after"], c["id"]
+
+
+def test_rows_with_the_same_text_carry_the_same_labels():
+    """After the same-text re-read (work/same_text/), no two gold rows with a text it read differ in themes or flag
+    (later rounds can bring new such texts: work/same_text/find.py lists them)."""
+    read = {json.loads(line)["text"] for line in open(GOLD / "work" / "same_text" / "reread_input.jsonl",
+                                                       encoding="utf-8")}
+    labels: dict[str, set] = {}
+    for s in _gold():
+        if s.text.strip() in read:
+            labels.setdefault(s.text.strip(), set()).add((tuple(sorted(s.themes)), s.boilerplate))
+    assert len(labels) >= 40
+    conflicts = [text for text, seen in labels.items() if len(seen) > 1]
+    assert not conflicts, conflicts[:5]
 
 
 def test_settled_case_p35_re_read_changed_only_the_boilerplate_flag_and_is_in_gold():
