@@ -110,6 +110,7 @@ ROUNDS = {
     "v53": complement_round(232),
     "v54": complement_round(236),
     "v55": complement_round(240),
+    "v56": complement_round(244),
 }
 
 

@@ -6,6 +6,8 @@ says the contexts give the words different meanings, every row of the text takes
 
     python corpora/gold/work/same_text/find.py             # lists the texts whose rows differ now
     python corpora/gold/work/same_text/find.py OUT.jsonl   # and writes them as a re-read's input
+    python corpora/gold/work/same_text/find.py --extend    # rows later rounds labelled with a decided text take
+                                                           # its labelling (appended to changes.jsonl)
 """
 
 import json
@@ -31,11 +33,54 @@ def previous_segment(row: dict, by_doc: dict[str, list[dict]]) -> str:
     return max(before, key=lambda r: r["end"])["text"] if before else ""
 
 
+def decided() -> dict[str, dict]:
+    """Text → the labelling the re-read settled: both readings where they agree, else the lead's."""
+    read = lambda name: [json.loads(line) for line in open(HERE / name, encoding="utf-8")]  # noqa: E731
+    first, second = {r["key"]: r for r in read("reread_S1.jsonl")}, {r["key"]: r for r in read("reread_S2.jsonl")}
+    lead = {r["key"]: r for r in read("adjudication.jsonl")}
+    out = {}
+    for item in read("reread_input.jsonl"):
+        a, b = first[item["key"]], second[item["key"]]
+        if item["key"] in lead:
+            out[item["text"]] = {**lead[item["key"]], "how": "lead decided between split re-reads"}
+        else:
+            assert sorted(a["themes"]) == sorted(b["themes"]) and a["boilerplate"] == b["boilerplate"], item["key"]
+            out[item["text"]] = {"key": item["key"], "themes": sorted(a["themes"]), "boilerplate": a["boilerplate"],
+                                 "how": "both blind re-reads", "reason": f"{a['reason']} / {b['reason']}"}
+    return out
+
+
+def extend(rows: list[dict]) -> int:
+    """Append a change for every row not yet changed whose text the re-read decided and whose labels differ."""
+    settled = decided()
+    done = {json.loads(line)["id"] for line in open(HERE / "changes.jsonl", encoding="utf-8")}
+    added = 0
+    with open(HERE / "changes.jsonl", "a", encoding="utf-8") as out:
+        for row in rows:
+            label = settled.get(row["text"].strip())
+            if label is None or row["id"] in done:
+                continue
+            change = {"id": row["id"]}
+            if sorted(row["themes"]) != sorted(label["themes"]):
+                change.update(before=sorted(row["themes"]), after=sorted(label["themes"]))
+            if row["boilerplate"] != label["boilerplate"]:
+                change.update(boilerplate_before=row["boilerplate"], boilerplate_after=label["boilerplate"])
+            if len(change) > 1:
+                change.update(case="same text, same labels", how=f"{label['how']} (text {label['key']}, a later round's row)",
+                              reason=label["reason"][:400])
+                out.write(json.dumps(change, ensure_ascii=False) + "\n")
+                added += 1
+    return added
+
+
 def main() -> None:
     rows = [json.loads(line) for split in SPLITS for line in open(GOLD / f"{split}.jsonl", encoding="utf-8")]
     by_doc: dict[str, list[dict]] = {}
     for row in rows:
         by_doc.setdefault(row["doc_id"], []).append(row)
+    if sys.argv[1:] == ["--extend"]:
+        print(extend(rows), "rows of decided texts changed")
+        return
     groups = conflicting_texts(rows)
     print(len(groups), "texts,", sum(len(g) for g in groups.values()), "rows")
     for text, group in sorted(groups.items()):
