@@ -87,7 +87,7 @@ def test_no_two_rows_of_a_report_overlap():
 def test_complement_round_adds_to_reports_already_in_gold():
     rows = [s for s in _gold() if s.meta.get("gold_version") == "v32"]
     earlier = {s.doc_id: s.split for s in _gold() if s.meta.get("gold_version") != "v32"}
-    assert len(rows) >= 1000
+    assert len(rows) >= 990  # 1,000 labelled, less the rows of reports withdrawn since (withdrawn.tsv)
     assert all(earlier.get(s.doc_id) == s.split for s in rows)  # a report of its own round, on its report's side
 
 
@@ -111,7 +111,7 @@ def test_gold_round_rows_carry_the_agreed_or_adjudicated_label(round_name, left_
         for change in _re_read_changes(name):
             reread.setdefault(change["id"], []).append(change)
     rows = [s for s in _gold() if s.meta.get("gold_version") == round_name]
-    assert len(rows) >= 1000 and first.keys() == second.keys() == shown
+    assert len(rows) >= 990 and first.keys() == second.keys() == shown  # less rows of reports withdrawn since
     label = lambda r: (sorted(r["themes"]), r["boilerplate"])  # noqa: E731
     for s in rows:
         a, b = label(first[s.id]), label(second[s.id])

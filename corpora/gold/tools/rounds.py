@@ -111,6 +111,8 @@ ROUNDS = {
     "v54": complement_round(236),
     "v55": complement_round(240),
     "v56": complement_round(244),
+    "v57": {"batches": (248, 249),
+            "excluded": {}},
 }
 
 
