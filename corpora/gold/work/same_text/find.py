@@ -5,7 +5,7 @@ and the contexts it stands in (heading, segment before), not the gold labels. Wh
 says the contexts give the words different meanings, every row of the text takes that labelling.
 
     python corpora/gold/work/same_text/find.py             # lists the texts whose rows differ now
-    python corpora/gold/work/same_text/find.py OUT.jsonl   # and writes them as a re-read's input
+    python corpora/gold/work/same_text/find.py --next-pass # and writes them as the next pass's input (reread_input_N)
     python corpora/gold/work/same_text/find.py --extend    # rows later rounds labelled with a decided text take
                                                            # its labelling (appended to changes.jsonl)
 """
@@ -33,20 +33,30 @@ def previous_segment(row: dict, by_doc: dict[str, list[dict]]) -> str:
     return max(before, key=lambda r: r["end"])["text"] if before else ""
 
 
+def passes() -> list[str]:
+    """Suffixes of the re-read passes made, in order: "" (stop 37's first), "_2", …"""
+    names = sorted(HERE.glob("reread_input*.jsonl"), key=lambda p: (len(p.stem), p.stem))
+    return [p.stem.removeprefix("reread_input") for p in names]
+
+
 def decided() -> dict[str, dict]:
-    """Text → the labelling the re-read settled: both readings where they agree, else the lead's."""
+    """Text → the labelling a re-read pass settled: both readings where they agree, else the lead's."""
     read = lambda name: [json.loads(line) for line in open(HERE / name, encoding="utf-8")]  # noqa: E731
-    first, second = {r["key"]: r for r in read("reread_S1.jsonl")}, {r["key"]: r for r in read("reread_S2.jsonl")}
-    lead = {r["key"]: r for r in read("adjudication.jsonl")}
     out = {}
-    for item in read("reread_input.jsonl"):
-        a, b = first[item["key"]], second[item["key"]]
-        if item["key"] in lead:
-            out[item["text"]] = {**lead[item["key"]], "how": "lead decided between split re-reads"}
-        else:
-            assert sorted(a["themes"]) == sorted(b["themes"]) and a["boilerplate"] == b["boilerplate"], item["key"]
-            out[item["text"]] = {"key": item["key"], "themes": sorted(a["themes"]), "boilerplate": a["boilerplate"],
-                                 "how": "both blind re-reads", "reason": f"{a['reason']} / {b['reason']}"}
+    for suffix in passes():
+        if not (HERE / f"reread_S2{suffix}.jsonl").exists():  # a pass still being read
+            continue
+        first = {r["key"]: r for r in read(f"reread_S1{suffix}.jsonl")}
+        second = {r["key"]: r for r in read(f"reread_S2{suffix}.jsonl")}
+        lead = {r["key"]: r for r in read(f"adjudication{suffix}.jsonl")} if (HERE / f"adjudication{suffix}.jsonl").exists() else {}
+        for item in read(f"reread_input{suffix}.jsonl"):
+            a, b = first[item["key"]], second[item["key"]]
+            if item["key"] in lead:
+                out[item["text"]] = {**lead[item["key"]], "how": "lead decided between split re-reads"}
+            else:
+                assert sorted(a["themes"]) == sorted(b["themes"]) and a["boilerplate"] == b["boilerplate"], item["key"]
+                out[item["text"]] = {"key": item["key"], "themes": sorted(a["themes"]), "boilerplate": a["boilerplate"],
+                                     "how": "both blind re-reads", "reason": f"{a['reason']} / {b['reason']}"}
     return out
 
 
@@ -66,7 +76,7 @@ def extend(rows: list[dict]) -> int:
             if row["boilerplate"] != label["boilerplate"]:
                 change.update(boilerplate_before=row["boilerplate"], boilerplate_after=label["boilerplate"])
             if len(change) > 1:
-                change.update(case="same text, same labels", how=f"{label['how']} (text {label['key']}, a later round's row)",
+                change.update(case="same text, same labels", how=f"{label['how']} (text {label['key']})",
                               reason=label["reason"][:400])
                 out.write(json.dumps(change, ensure_ascii=False) + "\n")
                 added += 1
@@ -85,15 +95,19 @@ def main() -> None:
     print(len(groups), "texts,", sum(len(g) for g in groups.values()), "rows")
     for text, group in sorted(groups.items()):
         print(f"  {text[:60]}: " + "; ".join(f"{r['id']} {sorted(r['themes'])} {r['boilerplate']}" for r in group))
-    if len(sys.argv) < 2:
+    if sys.argv[1:] != ["--next-pass"] or not groups:
         return
-    with open(sys.argv[1], "w", encoding="utf-8") as out:
-        for key, (text, group) in enumerate(sorted(groups.items())):
+    made = passes()
+    first_key = 1 + max(json.loads(line)["key"] for suffix in made
+                        for line in open(HERE / f"reread_input{suffix}.jsonl", encoding="utf-8"))
+    path = HERE / f"reread_input_{len(made) + 1}.jsonl"
+    with open(path, "w", encoding="utf-8") as out:
+        for key, (text, group) in enumerate(sorted(groups.items()), start=first_key):
             contexts = [{"section": r["section"], "heading": r["heading"], "previous": previous_segment(r, by_doc)}
                         for r in group]
             out.write(json.dumps({"key": key, "ids": [r["id"] for r in group], "text": text, "contexts": contexts},
                                  ensure_ascii=False) + "\n")
-
+    print("wrote", path)
 
 if __name__ == "__main__":
     main()
