@@ -1,9 +1,9 @@
 """The gold set loads, its splits are disjoint by document, and its counts match the datasheet."""
 
+import ast
 import functools
 import json
 import re
-import sys
 from collections import Counter
 
 import pytest
@@ -22,13 +22,12 @@ def _gold(split: str | None = None) -> tuple:
 
 
 def _rechecks() -> tuple[str, ...]:
-    """The re-reads (work/p28/, …, work/trad/, work/same_text/) in the order corpora/gold/tools/rechecks.py applies them."""
-    sys.path.insert(0, str(GOLD / "tools"))
-    try:
-        from rechecks import RECHECKS
-    finally:
-        sys.path.remove(str(GOLD / "tools"))
-    return RECHECKS
+    """The re-reads (work/p28/, …, work/trad/, work/same_text/) in the order corpora/gold/tools/rechecks.py applies
+    them: its ``RECHECKS`` literal, read without importing the script."""
+    tree = ast.parse((GOLD / "tools" / "rechecks.py").read_text(encoding="utf-8"))
+    (value,) = [node.value for node in tree.body if isinstance(node, ast.Assign)
+                and [getattr(t, "id", None) for t in node.targets] == ["RECHECKS"]]
+    return ast.literal_eval(value)
 
 
 RE_READS = _rechecks()
