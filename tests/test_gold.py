@@ -21,16 +21,16 @@ def _gold(split: str | None = None) -> tuple:
     return tuple(load_gold(GOLD, split) if split else load_gold(GOLD))
 
 
-def _rechecks() -> tuple[str, ...]:
-    """The re-reads (work/p28/, …, work/trad/, work/same_text/) in the order corpora/gold/tools/rechecks.py applies
-    them: its ``RECHECKS`` literal, read without importing the script."""
-    tree = ast.parse((GOLD / "tools" / "rechecks.py").read_text(encoding="utf-8"))
+def _literal(script: str, name: str):
+    """A constant of one of gold's scripts (``name = <literal>``), read without importing the script."""
+    tree = ast.parse((GOLD / script).read_text(encoding="utf-8"))
     (value,) = [node.value for node in tree.body if isinstance(node, ast.Assign)
-                and [getattr(t, "id", None) for t in node.targets] == ["RECHECKS"]]
+                and [getattr(t, "id", None) for t in node.targets] == [name]]
     return ast.literal_eval(value)
 
 
-RE_READS = _rechecks()
+# The re-reads (work/p28/, …, work/trad/, work/same_text/) in the order corpora/gold/tools/rechecks.py applies them.
+RE_READS = _literal("tools/rechecks.py", "RECHECKS")
 
 
 def test_every_re_read_is_applied():
@@ -86,7 +86,10 @@ def test_no_two_rows_of_a_report_overlap():
 def test_complement_round_adds_to_reports_already_in_gold():
     rows = [s for s in _gold() if s.meta.get("gold_version") == "v32"]
     earlier = {s.doc_id: s.split for s in _gold() if s.meta.get("gold_version") != "v32"}
-    assert len(rows) >= 990  # 1,000 labelled, less the rows of reports withdrawn since (withdrawn.tsv)
+    labelled = {json.loads(line)["id"] for batch in (GOLD / "work" / "v32").glob("batch_*.jsonl")
+                for line in open(batch, encoding="utf-8")}
+    assert len(labelled) >= 1000
+    assert {s.id for s in rows} == {i for i in labelled if i.rsplit("#", 1)[0] not in _withdrawn()}
     assert all(earlier.get(s.doc_id) == s.split for s in rows)  # a report of its own round, on its report's side
 
 
@@ -110,7 +113,8 @@ def test_gold_round_rows_carry_the_agreed_or_adjudicated_label(round_name, left_
         for change in _re_read_changes(name):
             reread.setdefault(change["id"], []).append(change)
     rows = [s for s in _gold() if s.meta.get("gold_version") == round_name]
-    assert len(rows) >= 990 and first.keys() == second.keys() == shown  # less rows of reports withdrawn since
+    assert len(shown) >= 1000 and first.keys() == second.keys() == shown
+    assert {s.id for s in rows} == {i for i in shown if i.rsplit("#", 1)[0] not in _withdrawn() | left_out}
     label = lambda r: (sorted(r["themes"]), r["boilerplate"])  # noqa: E731
     for s in rows:
         a, b = label(first[s.id]), label(second[s.id])
@@ -243,15 +247,13 @@ def test_traditional_script_re_read_asked_only_its_cases_questions_and_is_in_gol
     themes (or flag) its cases ask about, on a row whose text changes when simplified, and is what gold holds now."""
     from nlp.text.script import to_simplified
 
-    questions = {"P28": {"requests", "engagement"}, "P29": {"content"}, "P30": {"engagement"},
-                 "P31": {"oversight", "awareness"}, "P32": {"engagement", "training"}, "P33": {"content"},
-                 "P34": {"awareness"}, "P35": {"boilerplate"}}
+    questions = _literal("work/trad/find.py", "QUESTIONS")  # the questions each case's re-read asked
     later = {c["id"]: c for c in _re_read_changes("same_text")}
     gold = {s.id: s for s in _gold()}
     changes = _re_read_changes("trad")
     assert len(changes) >= 10
     for c in changes:
-        asked = set().union(*(questions[case] for case in c["case"].split("+")))
+        asked = set().union(*(questions[case.lower()] for case in c["case"].split("+")))
         moved = set(c.get("before", ())) ^ set(c.get("after", ()))
         if "boilerplate_after" in c:
             moved.add("boilerplate")

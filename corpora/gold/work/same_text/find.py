@@ -1,4 +1,4 @@
-"""Gold rows with the very same text but different theme sets or boilerplate flags (stop 37: 42 texts, 123 rows).
+"""Gold rows with the very same text but different theme sets or boilerplate flags (stop 37: 46 texts, 131 rows).
 
 Each such text is re-read twice, blind, with full labels (themes and boilerplate), by two readers who see the text
 and the contexts it stands in (heading, segment before), not the gold labels. Where both readings agree, and neither
@@ -48,7 +48,8 @@ def decided() -> dict[str, dict]:
             continue
         first = {r["key"]: r for r in read(f"reread_S1{suffix}.jsonl")}
         second = {r["key"]: r for r in read(f"reread_S2{suffix}.jsonl")}
-        lead = {r["key"]: r for r in read(f"adjudication{suffix}.jsonl")} if (HERE / f"adjudication{suffix}.jsonl").exists() else {}
+        split = HERE / f"adjudication{suffix}.jsonl"  # absent where the readers agreed on every text
+        lead = {r["key"]: r for r in read(split.name)} if split.exists() else {}
         for item in read(f"reread_input{suffix}.jsonl"):
             a, b = first[item["key"]], second[item["key"]]
             if item["key"] in lead:
@@ -85,9 +86,6 @@ def extend(rows: list[dict]) -> int:
 
 def main() -> None:
     rows = [json.loads(line) for split in SPLITS for line in open(GOLD / f"{split}.jsonl", encoding="utf-8")]
-    by_doc: dict[str, list[dict]] = {}
-    for row in rows:
-        by_doc.setdefault(row["doc_id"], []).append(row)
     if sys.argv[1:] == ["--extend"]:
         print(extend(rows), "rows of decided texts changed")
         return
@@ -97,6 +95,9 @@ def main() -> None:
         print(f"  {text[:60]}: " + "; ".join(f"{r['id']} {sorted(r['themes'])} {r['boilerplate']}" for r in group))
     if sys.argv[1:] != ["--next-pass"] or not groups:
         return
+    by_doc: dict[str, list[dict]] = {}
+    for row in rows:
+        by_doc.setdefault(row["doc_id"], []).append(row)
     made = passes()
     first_key = 1 + max(json.loads(line)["key"] for suffix in made
                         for line in open(HERE / f"reread_input{suffix}.jsonl", encoding="utf-8"))
@@ -108,6 +109,7 @@ def main() -> None:
             out.write(json.dumps({"key": key, "ids": [r["id"] for r in group], "text": text, "contexts": contexts},
                                  ensure_ascii=False) + "\n")
     print("wrote", path)
+
 
 if __name__ == "__main__":
     main()

@@ -19,9 +19,11 @@ from nlp.labels.splits import SPLITS
 from nlp.text.script import to_simplified
 
 HERE = Path(__file__).parent
-QUESTIONS = {"p28": ["requests", "engagement"], "p29": ["content"], "p30": ["engagement"], "p31": ["oversight", "awareness"],
-             "p32": ["engagement", "training"], "p33": ["content"], "p34": ["awareness"], "p35": ["boilerplate"]}
 GOLD = HERE.parents[1]
+QUESTIONS = {  # what each case's own re-read decided (a theme, or the boilerplate flag)
+    "p28": ["requests", "engagement"], "p29": ["content"], "p30": ["engagement"], "p31": ["oversight", "awareness"],
+    "p32": ["engagement", "training"], "p33": ["content"], "p34": ["awareness"], "p35": ["boilerplate"],
+}
 PATTERNS = {  # each case's candidate pattern, as its CASE.md states it
     "p28": r"咨询",
     "p29": r"(?:确保|保证|保障|做到|力求|实现|提高|提升).{0,16}(?:准确|及时|完整|全面|真实|权威|无误|时效|失实)"
