@@ -113,6 +113,8 @@ ROUNDS = {
     "v56": complement_round(244),
     "v57": {"batches": (248, 249),
             "excluded": {}},
+    "v58": {"batches": (250, 251, 252, 253),
+            "excluded": {}},
 }
 
 
