@@ -32,7 +32,7 @@ from nlp.labels.splits import SPLITS
 
 # 福利彩票 / 体育彩票 and 彩票公益金 are the state lotteries, a real subject of reports (hv-bc59a81014c7, hv-9700b40503f4)
 SPAM = re.compile(r"博彩|娱乐城|(?<!福利)(?<!体育)(?<!體育)彩票(?!公益金)|bet365|BET\d|德赢|VWIN|威廉希尔|百家乐|真人(娱乐|视讯)|棋牌|时时彩|六合彩|威尼斯人|葡京|太阳城|赌场|老虎机|足球网|球迷网|彩天下|必威|雷速体育|365bet|bob(电竞|最新|体育|官网)|英皇娱乐|华体会|UedBet|成人直播|海棠直播|澳门金沙|金沙集团|"
-                  r"开云(体育|app|官网|平台)|凯发(app|官网|平台|娱乐|k8)|欧洲杯竞猜|飞禽走兽|BT365",
+                  r"开云(体育|app|官网|平台)|凯发(app|官网|平台|娱乐|k8)|欧洲杯竞猜|飞禽走兽|BT365|IM体育|胜博体育",
                   re.I)
 FUNDING_CUES = re.compile(r"经费|资金|设备|投入|硬件|设施|电脑|机房|财力|物力")
 WINDOW, ALL_UP_TO = 6, 8

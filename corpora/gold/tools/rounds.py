@@ -115,6 +115,8 @@ ROUNDS = {
             "excluded": {}},
     "v58": {"batches": (250, 251, 252, 253),
             "excluded": {}},
+    "v59": {"batches": (254, 255, 256, 257),
+            "excluded": {}},
 }
 
 
