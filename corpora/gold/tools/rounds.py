@@ -117,6 +117,10 @@ ROUNDS = {
             "excluded": {}},
     "v59": {"batches": (254, 255, 256, 257),
             "excluded": {}},
+    "v60": {"batches": (258, 259, 260, 261),
+            "excluded": {}},
+    "v61": {"batches": (262, 263),
+            "excluded": {}},
 }
 
 
