@@ -289,3 +289,24 @@ def test_settled_case_p35_re_read_changed_only_the_boilerplate_flag_and_is_in_go
         assert c["boilerplate_before"] != c["boilerplate_after"] and "after" not in c and c["reason"], c["id"]
         assert c["case"] == "P35" and gold[c["id"]].boilerplate == c["boilerplate_after"], c["id"]
         assert re.search(r"\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日", gold[c["id"]].text), c["id"]
+
+
+@pytest.mark.parametrize("folder", ["p29_pairs", "p36"])
+def test_question_re_reads_moved_only_their_questions_and_every_row_of_a_text_alike(folder):
+    """Re-reads that ask one or two theme questions of each distinct text (tools/reread_input.py): every change moves
+    only the themes asked about, gives a reason and is what gold holds now on them; every row of a read text answers each
+    question alike (the answer was given once for all of them)."""
+    inputs = [json.loads(line) for line in open(GOLD / "work" / folder / "reread_input.jsonl", encoding="utf-8")]
+    gold = {s.id: s for s in _gold()}
+    asked = {i: set(item["questions"]) for item in inputs for i in item["ids"]}
+    changes = _re_read_changes(folder)
+    assert len(changes) >= 10
+    for c in changes:
+        moved = set(c["before"]) ^ set(c["after"])
+        assert moved and moved <= asked[c["id"]] and c["reason"], c["id"]
+        # a later re-read may move other themes of the row: the asked ones are what this one left
+        assert set(gold[c["id"]].themes) & asked[c["id"]] == set(c["after"]) & asked[c["id"]], c["id"]
+    for item in inputs:
+        rows = [gold[i] for i in item["ids"] if i in gold]
+        for question in item["questions"]:
+            assert len({question in r.themes for r in rows}) <= 1, (item["id"], question)

@@ -17,7 +17,7 @@ from build_gold_v2 import GOLD, WORK, read_jsonl, write_jsonl  # sibling script:
 
 from nlp.labels.splits import SPLITS
 
-RECHECKS = ("p28", "p29", "p30", "p31", "p32", "p33", "p34", "p35", "trad", "same_text", "p29_pairs")
+RECHECKS = ("p28", "p29", "p30", "p31", "p32", "p33", "p34", "p35", "trad", "same_text", "p29_pairs", "p36")
 
 
 def changes() -> dict[str, list[dict]]:
